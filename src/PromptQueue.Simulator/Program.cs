@@ -1,0 +1,1 @@
+Console.WriteLine("openrouter-sim: not yet implemented");
