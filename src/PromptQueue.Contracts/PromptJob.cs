@@ -1,0 +1,86 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace PromptQueue.Contracts;
+
+/// <summary>A prompt job, contract version 1: what a caller asks PromptQueue to run against a chat model.</summary>
+/// <remarks>
+/// Field names and shapes follow OpenRouter's chat completions request, so a caller who knows that API knows this one.
+/// <see cref="Prompt"/> and <see cref="System"/> are shorthands for a one-turn conversation. The JSON Schema in
+/// <c>schemas/prompt-job.v1.schema.json</c> documents the same contract for callers in other languages.
+/// </remarks>
+public sealed record PromptJob
+{
+    /// <summary>Contract version; 1 when given.</summary>
+    [JsonPropertyName("v")]
+    public int? Version { get; init; }
+
+    /// <summary>Optional caller-chosen id. It becomes the job id and makes submission idempotent.</summary>
+    public string? Id { get; init; }
+
+    public string? Prompt { get; init; }
+
+    public string? System { get; init; }
+
+    public IReadOnlyList<PromptMessage>? Messages { get; init; }
+
+    /// <summary>Model id; when absent the worker's configured default is used.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>OpenRouter's fallback list, tried in order when the first model errors.</summary>
+    public IReadOnlyList<string>? Models { get; init; }
+
+    public ReasoningSettings? Reasoning { get; init; }
+
+    public double? Temperature { get; init; }
+
+    public double? TopP { get; init; }
+
+    public int? MaxTokens { get; init; }
+
+    /// <summary>A stop string or an array of at most four.</summary>
+    public JsonElement? Stop { get; init; }
+
+    public long? Seed { get; init; }
+
+    public JsonElement? Tools { get; init; }
+
+    public JsonElement? ToolChoice { get; init; }
+
+    public JsonElement? ResponseFormat { get; init; }
+
+    /// <summary>OpenRouter provider routing preferences, passed through as given.</summary>
+    public JsonElement? Provider { get; init; }
+
+    public string? User { get; init; }
+
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+}
+
+/// <summary>One turn of a conversation.</summary>
+public sealed record PromptMessage
+{
+    public required string Role { get; init; }
+
+    /// <summary>A string, or an array of content parts.</summary>
+    public JsonElement? Content { get; init; }
+
+    public string? Name { get; init; }
+
+    public string? ToolCallId { get; init; }
+
+    public JsonElement? ToolCalls { get; init; }
+
+    /// <summary>An assistant turn's reasoning, to be sent back to the model byte for byte.</summary>
+    public JsonElement? ReasoningDetails { get; init; }
+}
+
+/// <summary>How much the model should reason, and whether its trace is returned.</summary>
+public sealed record ReasoningSettings
+{
+    public string? Effort { get; init; }
+
+    public int? MaxTokens { get; init; }
+
+    public bool? Exclude { get; init; }
+}

@@ -1,0 +1,584 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace PromptQueue.Contracts;
+
+/// <summary>Reads a v1 job from JSON and checks it, reporting every problem with its field path.</summary>
+/// <remarks>
+/// The checks walk the JSON itself rather than relying on deserializer exceptions, so that one pass reports all
+/// problems, each with a message a caller can act on, instead of the first type mismatch only.
+/// </remarks>
+public static partial class PromptJobReader
+{
+    public const int MaxIdLength = 128;
+    public const int MaxStopSequences = 4;
+    public const int MaxMetadataKeyChars = 64;
+    public const int MaxMetadataValueChars = 512;
+
+    private static readonly string[] Roles = ["system", "user", "assistant", "tool"];
+    private static readonly string[] Efforts = ["none", "minimal", "low", "medium", "high", "xhigh", "max"];
+    private static readonly string[] ToolChoices = ["none", "auto", "required"];
+    private static readonly string[] ResponseFormats = ["text", "json_object", "json_schema"];
+
+    /// <summary>Reads a job from UTF-8 JSON.</summary>
+    public static JobReadResult Read(ReadOnlySpan<byte> utf8Json, JobLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        if (utf8Json.Length > limits.MaxPayloadBytes)
+        {
+            return Invalid("$", $"the job is {utf8Json.Length} bytes; the limit is {limits.MaxPayloadBytes} bytes");
+        }
+
+        var reader = new Utf8JsonReader(utf8Json);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.ParseValue(ref reader);
+        }
+        catch (JsonException ex)
+        {
+            return Invalid("$", $"not valid JSON: {Describe(ex)}");
+        }
+
+        using (document)
+        {
+            return Read(document.RootElement, limits);
+        }
+    }
+
+    /// <summary>Reads a job from JSON text.</summary>
+    public static JobReadResult Read(string json, JobLimits limits) => Read(Encoding.UTF8.GetBytes(json), limits);
+
+    /// <summary>Reads a job from an already parsed element (for example an item of a batch).</summary>
+    public static JobReadResult Read(JsonElement root, JobLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        var errors = new List<JobValidationError>();
+        CheckJob(root, limits, errors);
+        if (errors.Count > 0)
+        {
+            return new JobReadResult(null, errors);
+        }
+
+        // The checks above guarantee the shape, so deserialization cannot fail on user input here.
+        var job = root.Deserialize<PromptJob>(ContractJson.Options)
+                  ?? throw new InvalidOperationException("A checked job deserialized to null.");
+        return new JobReadResult(job, []);
+    }
+
+    /// <summary>True when <paramref name="id"/> may name a job: it is used as a Table storage key.</summary>
+    public static bool IsValidJobId(string? id) => id is { Length: > 0 and <= MaxIdLength } && JobIdPattern().IsMatch(id);
+
+    private static JobReadResult Invalid(string path, string message) => new(null, [new JobValidationError(path, message)]);
+
+    private static string Describe(JsonException ex) =>
+        ex.LineNumber is { } line && ex.BytePositionInLine is { } position
+            ? $"{FirstSentence(ex.Message)} (line {line + 1}, position {position + 1})"
+            : FirstSentence(ex.Message);
+
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return (cut > 0 ? message[..cut] : message).TrimEnd('.', ' ');
+    }
+
+    private static void CheckJob(JsonElement root, JobLimits limits, List<JobValidationError> errors)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new("$", $"a job must be a JSON object, not {Kind(root)}"));
+            return;
+        }
+
+        var fields = new Fields(root, "$", errors);
+        fields.Optional("v", (e, p) =>
+        {
+            if (e.ValueKind != JsonValueKind.Number || !e.TryGetInt32(out var v) || v != 1)
+            {
+                errors.Add(new(p, "unsupported contract version; this worker reads version 1"));
+            }
+        });
+        fields.Optional("id", (e, p) => CheckId(e, p, errors));
+        var hasPrompt = fields.Optional("prompt", (e, p) => CheckText(e, p, limits, errors, allowEmpty: false));
+        fields.Optional("system", (e, p) => CheckText(e, p, limits, errors, allowEmpty: false));
+        var hasMessages = fields.Optional("messages", (e, p) => CheckMessages(e, p, limits, errors));
+        fields.Optional("model", (e, p) => CheckModel(e, p, errors));
+        fields.Optional("models", (e, p) => CheckArray(e, p, errors, limits.MaxFallbackModels, (item, ip) => CheckModel(item, ip, errors)));
+        fields.Optional("reasoning", (e, p) => CheckReasoning(e, p, errors));
+        fields.Optional("temperature", (e, p) => CheckNumber(e, p, errors, 0, 2, minInclusive: true));
+        fields.Optional("top_p", (e, p) => CheckNumber(e, p, errors, 0, 1, minInclusive: false));
+        fields.Optional("max_tokens", (e, p) => CheckInteger(e, p, errors, 1, int.MaxValue));
+        fields.Optional("stop", (e, p) => CheckStop(e, p, errors));
+        fields.Optional("seed", (e, p) =>
+        {
+            if (e.ValueKind != JsonValueKind.Number || !e.TryGetInt64(out _))
+            {
+                errors.Add(new(p, "must be an integer"));
+            }
+        });
+        fields.Optional("tools", (e, p) => CheckArray(e, p, errors, limits.MaxTools, (item, ip) => CheckTool(item, ip, errors)));
+        fields.Optional("tool_choice", (e, p) => CheckToolChoice(e, p, errors));
+        fields.Optional("response_format", (e, p) => CheckResponseFormat(e, p, errors));
+        fields.Optional("provider", (e, p) => RequireKind(e, p, JsonValueKind.Object, "an object", errors));
+        fields.Optional("user", (e, p) => CheckText(e, p, limits, errors, allowEmpty: false));
+        fields.Optional("metadata", (e, p) => CheckMetadata(e, p, limits, errors));
+        fields.RejectUnknown();
+
+        if (hasPrompt && hasMessages)
+        {
+            errors.Add(new("$", "give either 'prompt' or 'messages', not both"));
+        }
+        else if (!hasPrompt && !hasMessages)
+        {
+            errors.Add(new("$", "a job needs 'prompt' (a string) or 'messages' (an array)"));
+        }
+    }
+
+    private static void CheckId(JsonElement e, string path, List<JobValidationError> errors)
+    {
+        if (e.ValueKind != JsonValueKind.String)
+        {
+            errors.Add(new(path, $"must be a string, not {Kind(e)}"));
+        }
+        else if (!IsValidJobId(e.GetString()))
+        {
+            errors.Add(new(path, $"must be 1 to {MaxIdLength} characters of letters, digits, '-', '_', '.' or ':', starting with a letter or digit"));
+        }
+    }
+
+    private static void CheckModel(JsonElement e, string path, List<JobValidationError> errors)
+    {
+        if (e.ValueKind != JsonValueKind.String)
+        {
+            errors.Add(new(path, $"must be a model id string such as \"openai/gpt-oss-120b:free\", not {Kind(e)}"));
+        }
+        else if (!ModelPattern().IsMatch(e.GetString()!))
+        {
+            errors.Add(new(path, "is not a model id: expected a form such as \"openai/gpt-oss-120b:free\""));
+        }
+    }
+
+    private static void CheckMessages(JsonElement e, string path, JobLimits limits, List<JobValidationError> errors)
+    {
+        if (e.ValueKind == JsonValueKind.Array && e.GetArrayLength() == 0)
+        {
+            errors.Add(new(path, "must hold at least one message"));
+            return;
+        }
+
+        CheckArray(e, path, errors, limits.MaxMessages, (message, messagePath) => CheckMessage(message, messagePath, limits, errors));
+    }
+
+    private static void CheckMessage(JsonElement message, string path, JobLimits limits, List<JobValidationError> errors)
+    {
+        if (!RequireKind(message, path, JsonValueKind.Object, "an object with 'role' and 'content'", errors))
+        {
+            return;
+        }
+
+        var fields = new Fields(message, path, errors);
+        string? role = null;
+        if (!fields.Optional("role", (e, p) => role = CheckRole(e, p, errors)))
+        {
+            errors.Add(new(path + ".role", "is required"));
+        }
+
+        var hasToolCalls = fields.Optional("tool_calls", (e, p) => RequireKind(e, p, JsonValueKind.Array, "an array", errors));
+        var hasContent = fields.Optional("content", (e, p) => CheckContent(e, p, limits, errors));
+        fields.Optional("name", (e, p) => CheckText(e, p, limits, errors, allowEmpty: false));
+        var hasToolCallId = fields.Optional("tool_call_id", (e, p) => CheckText(e, p, limits, errors, allowEmpty: false));
+        var hasDetails = fields.Optional("reasoning_details", (e, p) => RequireKind(e, p, JsonValueKind.Array, "an array, as the model returned it", errors));
+        fields.RejectUnknown();
+
+        if (role is null)
+        {
+            return;
+        }
+
+        if (!hasContent && !(role == "assistant" && hasToolCalls))
+        {
+            errors.Add(new(path + ".content", "is required"));
+        }
+
+        if (role == "tool" && !hasToolCallId)
+        {
+            errors.Add(new(path + ".tool_call_id", "is required on a tool message"));
+        }
+
+        if (hasDetails && role != "assistant")
+        {
+            errors.Add(new(path + ".reasoning_details", "is allowed only on an assistant message"));
+        }
+
+        if (hasToolCalls && role != "assistant")
+        {
+            errors.Add(new(path + ".tool_calls", "is allowed only on an assistant message"));
+        }
+    }
+
+    private static string? CheckRole(JsonElement e, string path, List<JobValidationError> errors)
+    {
+        var role = e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+        if (role is not null && Roles.Contains(role, StringComparer.Ordinal))
+        {
+            return role;
+        }
+
+        errors.Add(new(path, $"must be one of {string.Join(", ", Roles)}"));
+        return null;
+    }
+
+    private static void CheckContent(JsonElement e, string path, JobLimits limits, List<JobValidationError> errors)
+    {
+        switch (e.ValueKind)
+        {
+            case JsonValueKind.String:
+                CheckText(e, path, limits, errors, allowEmpty: true);
+                break;
+            case JsonValueKind.Array:
+                CheckArray(e, path, errors, limits.MaxMessages, (part, partPath) =>
+                {
+                    if (RequireKind(part, partPath, JsonValueKind.Object, "a content part object such as {\"type\":\"text\",\"text\":\"...\"}", errors)
+                        && (!part.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String))
+                    {
+                        errors.Add(new(partPath + ".type", "is required and must be a string"));
+                    }
+                });
+                break;
+            default:
+                errors.Add(new(path, $"must be a string or an array of content parts, not {Kind(e)}"));
+                break;
+        }
+    }
+
+    private static void CheckReasoning(JsonElement e, string path, List<JobValidationError> errors)
+    {
+        if (!RequireKind(e, path, JsonValueKind.Object, "an object such as {\"effort\":\"high\"}", errors))
+        {
+            return;
+        }
+
+        var fields = new Fields(e, path, errors);
+        var hasEffort = fields.Optional("effort", (v, p) =>
+        {
+            if (v.ValueKind != JsonValueKind.String || !Efforts.Contains(v.GetString(), StringComparer.Ordinal))
+            {
+                errors.Add(new(p, $"must be one of {string.Join(", ", Efforts)}"));
+            }
+        });
+        var hasBudget = fields.Optional("max_tokens", (v, p) => CheckInteger(v, p, errors, 1, int.MaxValue));
+        fields.Optional("exclude", (v, p) =>
+        {
+            if (v.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+            {
+                errors.Add(new(p, "must be true or false"));
+            }
+        });
+        fields.RejectUnknown();
+        if (hasEffort && hasBudget)
+        {
+            errors.Add(new(path, "give either 'effort' or 'max_tokens', not both (OpenRouter accepts one)"));
+        }
+    }
+
+    private static void CheckStop(JsonElement e, string path, List<JobValidationError> errors)
+    {
+        if (e.ValueKind == JsonValueKind.String)
+        {
+            return;
+        }
+
+        if (e.ValueKind == JsonValueKind.Array && e.GetArrayLength() > MaxStopSequences)
+        {
+            errors.Add(new(path, $"holds {e.GetArrayLength()} sequences; at most {MaxStopSequences} are allowed"));
+            return;
+        }
+
+        CheckArray(e, path, errors, MaxStopSequences, (item, itemPath) =>
+            RequireKind(item, itemPath, JsonValueKind.String, "a string", errors));
+    }
+
+    private static void CheckTool(JsonElement tool, string path, List<JobValidationError> errors)
+    {
+        if (!RequireKind(tool, path, JsonValueKind.Object, "a tool object {\"type\":\"function\",\"function\":{...}}", errors))
+        {
+            return;
+        }
+
+        if (!tool.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || type.GetString() != "function")
+        {
+            errors.Add(new(path + ".type", "must be \"function\""));
+        }
+
+        if (!tool.TryGetProperty("function", out var function) || function.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new(path + ".function", "is required and must be an object with a 'name'"));
+            return;
+        }
+
+        if (!function.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String || !ToolNamePattern().IsMatch(name.GetString()!))
+        {
+            errors.Add(new(path + ".function.name", "is required: 1 to 64 letters, digits, '_' or '-'"));
+        }
+
+        if (function.TryGetProperty("parameters", out var parameters) && parameters.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new(path + ".function.parameters", "must be a JSON Schema object"));
+        }
+    }
+
+    private static void CheckToolChoice(JsonElement e, string path, List<JobValidationError> errors)
+    {
+        if (e.ValueKind == JsonValueKind.String)
+        {
+            if (!ToolChoices.Contains(e.GetString(), StringComparer.Ordinal))
+            {
+                errors.Add(new(path, $"must be one of {string.Join(", ", ToolChoices)}, or {{\"type\":\"function\",\"function\":{{\"name\":...}}}}"));
+            }
+
+            return;
+        }
+
+        if (e.ValueKind != JsonValueKind.Object
+            || !e.TryGetProperty("function", out var function)
+            || function.ValueKind != JsonValueKind.Object
+            || !function.TryGetProperty("name", out var name)
+            || name.ValueKind != JsonValueKind.String)
+        {
+            errors.Add(new(path, "must be \"none\", \"auto\", \"required\", or {\"type\":\"function\",\"function\":{\"name\":...}}"));
+        }
+    }
+
+    private static void CheckResponseFormat(JsonElement e, string path, List<JobValidationError> errors)
+    {
+        if (!RequireKind(e, path, JsonValueKind.Object, "an object such as {\"type\":\"json_schema\",...}", errors))
+        {
+            return;
+        }
+
+        var type = e.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        if (type is null || !ResponseFormats.Contains(type, StringComparer.Ordinal))
+        {
+            errors.Add(new(path + ".type", $"must be one of {string.Join(", ", ResponseFormats)}"));
+            return;
+        }
+
+        if (type != "json_schema")
+        {
+            return;
+        }
+
+        if (!e.TryGetProperty("json_schema", out var schema) || schema.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new(path + ".json_schema", "is required when type is json_schema: {\"name\":...,\"schema\":{...}}"));
+            return;
+        }
+
+        if (!schema.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String || name.GetString()!.Length == 0)
+        {
+            errors.Add(new(path + ".json_schema.name", "is required"));
+        }
+
+        if (!schema.TryGetProperty("schema", out var body) || body.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new(path + ".json_schema.schema", "is required and must be a JSON Schema object"));
+        }
+    }
+
+    private static void CheckMetadata(JsonElement e, string path, JobLimits limits, List<JobValidationError> errors)
+    {
+        if (!RequireKind(e, path, JsonValueKind.Object, "an object of string values", errors))
+        {
+            return;
+        }
+
+        var count = 0;
+        foreach (var property in e.EnumerateObject())
+        {
+            count++;
+            var itemPath = $"{path}.{property.Name}";
+            if (property.Name.Length is 0 or > MaxMetadataKeyChars)
+            {
+                errors.Add(new(itemPath, $"keys must be 1 to {MaxMetadataKeyChars} characters"));
+            }
+
+            if (property.Value.ValueKind != JsonValueKind.String)
+            {
+                errors.Add(new(itemPath, $"must be a string, not {Kind(property.Value)}"));
+            }
+            else if (property.Value.GetString()!.Length > MaxMetadataValueChars)
+            {
+                errors.Add(new(itemPath, $"must be at most {MaxMetadataValueChars} characters"));
+            }
+        }
+
+        if (count > limits.MaxMetadataEntries)
+        {
+            errors.Add(new(path, $"holds {count} entries; at most {limits.MaxMetadataEntries} are allowed"));
+        }
+    }
+
+    private static void CheckText(JsonElement e, string path, JobLimits limits, List<JobValidationError> errors, bool allowEmpty)
+    {
+        if (e.ValueKind != JsonValueKind.String)
+        {
+            errors.Add(new(path, $"must be a string, not {Kind(e)}"));
+            return;
+        }
+
+        var length = e.GetString()!.Length;
+        if (length == 0 && !allowEmpty)
+        {
+            errors.Add(new(path, "must not be empty"));
+        }
+        else if (length > limits.MaxTextChars)
+        {
+            errors.Add(new(path, $"is {length} characters; the limit is {limits.MaxTextChars}"));
+        }
+    }
+
+    private static void CheckNumber(JsonElement e, string path, List<JobValidationError> errors, double min, double max, bool minInclusive)
+    {
+        if (e.ValueKind != JsonValueKind.Number || !e.TryGetDouble(out var value))
+        {
+            errors.Add(new(path, $"must be a number, not {Kind(e)}"));
+            return;
+        }
+
+        var aboveMin = minInclusive ? value >= min : value > min;
+        if (!aboveMin || value > max)
+        {
+            var lower = minInclusive ? "[" : "(";
+            errors.Add(new(path, $"must be in {lower}{min}, {max}]"));
+        }
+    }
+
+    private static void CheckInteger(JsonElement e, string path, List<JobValidationError> errors, int min, int max)
+    {
+        if (e.ValueKind != JsonValueKind.Number || !e.TryGetInt32(out var value))
+        {
+            errors.Add(new(path, $"must be an integer, not {Kind(e)}"));
+        }
+        else if (value < min || value > max)
+        {
+            errors.Add(new(path, $"must be at least {min}"));
+        }
+    }
+
+    private static void CheckArray(JsonElement e, string path, List<JobValidationError> errors, int maxItems, Action<JsonElement, string> checkItem)
+    {
+        if (!RequireKind(e, path, JsonValueKind.Array, "an array", errors))
+        {
+            return;
+        }
+
+        var length = e.GetArrayLength();
+        if (length > maxItems)
+        {
+            errors.Add(new(path, $"holds {length} items; at most {maxItems} are allowed"));
+            return;
+        }
+
+        var index = 0;
+        foreach (var item in e.EnumerateArray())
+        {
+            checkItem(item, $"{path}[{index++}]");
+        }
+    }
+
+    private static bool RequireKind(JsonElement e, string path, JsonValueKind kind, string expected, List<JobValidationError> errors)
+    {
+        if (e.ValueKind == kind)
+        {
+            return true;
+        }
+
+        errors.Add(new(path, $"must be {expected}, not {Kind(e)}"));
+        return false;
+    }
+
+    private static string Kind(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        _ => "nothing",
+    };
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
+    private static partial Regex JobIdPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,199}$")]
+    private static partial Regex ModelPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    private static partial Regex ToolNamePattern();
+
+    /// <summary>Visits the known fields of one object and reports the ones nobody asked for.</summary>
+    private sealed class Fields(JsonElement owner, string path, List<JobValidationError> errors)
+    {
+        private readonly HashSet<string> _known = new(StringComparer.Ordinal);
+
+        /// <summary>Checks the field when present and not null; returns whether it was present.</summary>
+        public bool Optional(string name, Action<JsonElement, string> check)
+        {
+            _known.Add(name);
+            if (!owner.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+            {
+                return false;
+            }
+
+            check(value, $"{path}.{name}");
+            return true;
+        }
+
+        public void RejectUnknown()
+        {
+            foreach (var property in owner.EnumerateObject())
+            {
+                if (!_known.Contains(property.Name))
+                {
+                    errors.Add(new($"{path}.{property.Name}", "is not a field of a v1 job" + Suggest(property.Name)));
+                }
+            }
+        }
+
+        private string Suggest(string name)
+        {
+            var bare = Bare(name);
+            var match = _known
+                .Select(known => (Known: known, Distance: EditDistance(Bare(known), bare)))
+                .Where(candidate => candidate.Distance <= 2)
+                .OrderBy(candidate => candidate.Distance)
+                .Select(candidate => candidate.Known)
+                .FirstOrDefault();
+            return match is null ? "" : $" (did you mean '{match}'?)";
+        }
+
+        private static string Bare(string name) => name.Replace("_", "", StringComparison.Ordinal).ToUpperInvariant();
+
+        /// <summary>Levenshtein distance: catches the usual typos (a letter missing, swapped or wrong).</summary>
+        private static int EditDistance(string a, string b)
+        {
+            var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+            for (var i = 1; i <= a.Length; i++)
+            {
+                var current = new int[b.Length + 1];
+                current[0] = i;
+                for (var j = 1; j <= b.Length; j++)
+                {
+                    var substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+                    current[j] = Math.Min(substitution, Math.Min(previous[j] + 1, current[j - 1] + 1));
+                }
+
+                previous = current;
+            }
+
+            return previous[b.Length];
+        }
+    }
+}

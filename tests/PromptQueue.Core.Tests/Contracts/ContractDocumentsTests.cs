@@ -1,0 +1,67 @@
+using System.Reflection;
+using System.Text.Json;
+using PromptQueue.Contracts;
+
+namespace PromptQueue.Core.Tests.Contracts;
+
+/// <summary>The schema file and the samples are documentation; these tests keep them true to the code.</summary>
+public sealed class ContractDocumentsTests
+{
+    private static readonly string RepoRoot = FindRepoRoot();
+
+    [Fact]
+    public void Schema_Properties_MatchTheContractFieldsAndLimits()
+    {
+        // Arrange
+        using var schema = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoRoot, "schemas", "prompt-job.v1.schema.json")));
+        var properties = schema.RootElement.GetProperty("properties");
+        var limits = new JobLimits();
+
+        // Act
+        var schemaFields = properties.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal);
+        var contractFields = WireNames(typeof(PromptJob)).Order(StringComparer.Ordinal);
+        var messageFields = schema.RootElement.GetProperty("$defs").GetProperty("message").GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal);
+
+        // Assert
+        Assert.Equal(contractFields, schemaFields);
+        Assert.Equal(WireNames(typeof(PromptMessage)).Order(StringComparer.Ordinal), messageFields);
+        Assert.Equal(limits.MaxMessages, properties.GetProperty("messages").GetProperty("maxItems").GetInt32());
+        Assert.Equal(limits.MaxTextChars, properties.GetProperty("prompt").GetProperty("maxLength").GetInt32());
+        Assert.Equal(limits.MaxTools, properties.GetProperty("tools").GetProperty("maxItems").GetInt32());
+        Assert.Equal(limits.MaxFallbackModels, properties.GetProperty("models").GetProperty("maxItems").GetInt32());
+        Assert.Equal(limits.MaxMetadataEntries, properties.GetProperty("metadata").GetProperty("maxProperties").GetInt32());
+        Assert.Equal(PromptJobReader.MaxIdLength, properties.GetProperty("id").GetProperty("maxLength").GetInt32());
+        Assert.Equal(PromptJobReader.MaxStopSequences, properties.GetProperty("stop").GetProperty("oneOf")[1].GetProperty("maxItems").GetInt32());
+    }
+
+    [Fact]
+    public void Samples_EveryLine_IsAValidJob()
+    {
+        // Arrange
+        var lines = File.ReadAllLines(Path.Combine(RepoRoot, "samples", "prompts.jsonl")).Where(l => l.Length > 0).ToList();
+
+        // Act
+        var results = lines.Select(line => PromptJobReader.Read(line, new JobLimits())).ToList();
+
+        // Assert
+        Assert.NotEmpty(results);
+        Assert.All(results, r => Assert.True(r.IsValid, r.Describe()));
+    }
+
+    private static IEnumerable<string> WireNames(Type type) =>
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Select(p => p.GetCustomAttribute<System.Text.Json.Serialization.JsonPropertyNameAttribute>()?.Name ?? JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name));
+
+    private static string FindRepoRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Functions.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Functions.sln not found above " + AppContext.BaseDirectory);
+    }
+}

@@ -1,0 +1,156 @@
+using System.Text.Json;
+using PromptQueue.Contracts;
+
+namespace PromptQueue.Core.Tests.Contracts;
+
+public sealed class PromptJobReaderTests
+{
+    private static readonly JobLimits Limits = new();
+
+    [Fact]
+    public void Read_FullJob_KeepsEveryField()
+    {
+        // Arrange
+        const string json = """
+            {
+              "v": 1, "id": "order-42", "system": "Be terse.",
+              "messages": [
+                {"role": "user", "content": "2+2?"},
+                {"role": "assistant", "content": "4", "reasoning_details": [{"type":"reasoning.text","text":"add","index":0,"format":"unknown"}]},
+                {"role": "user", "content": [{"type":"text","text":"and 3+3?"}]}
+              ],
+              "model": "openai/gpt-oss-120b:free", "models": ["openai/gpt-oss-120b"],
+              "reasoning": {"effort": "high", "exclude": false},
+              "temperature": 0.2, "top_p": 0.9, "max_tokens": 512, "stop": ["END"], "seed": 7,
+              "tools": [{"type":"function","function":{"name":"add","parameters":{"type":"object"}}}],
+              "tool_choice": "auto",
+              "response_format": {"type":"json_schema","json_schema":{"name":"sum","schema":{"type":"object"}}},
+              "provider": {"sort": "throughput"}, "user": "svc-billing", "metadata": {"tenant": "a"}
+            }
+            """;
+
+        // Act
+        var result = PromptJobReader.Read(json, Limits);
+
+        // Assert
+        Assert.True(result.IsValid, result.Describe());
+        var job = result.Job!;
+        Assert.Equal("order-42", job.Id);
+        Assert.Equal(3, job.Messages!.Count);
+        Assert.Equal(JsonValueKind.Array, job.Messages[1].ReasoningDetails!.Value.ValueKind);
+        Assert.Equal("high", job.Reasoning!.Effort);
+        Assert.Equal(0.9, job.TopP);
+        Assert.Equal(512, job.MaxTokens);
+        Assert.Equal(7, job.Seed);
+        Assert.Equal("a", job.Metadata!["tenant"]);
+        Assert.Equal("throughput", job.Provider!.Value.GetProperty("sort").GetString());
+    }
+
+    [Theory]
+    [InlineData("""{"prompt":"hi","temprature":1}""", "$.temprature", "is not a field of a v1 job (did you mean 'temperature'?)")]
+    [InlineData("""{"prompt":"hi","messages":[{"role":"user","content":"x"}]}""", "$", "give either 'prompt' or 'messages', not both")]
+    [InlineData("""{"model":"x/y"}""", "$", "a job needs 'prompt' (a string) or 'messages' (an array)")]
+    [InlineData("""{"prompt":""}""", "$.prompt", "must not be empty")]
+    [InlineData("""[1,2]""", "$", "a job must be a JSON object, not an array")]
+    [InlineData("""{"v":2,"prompt":"hi"}""", "$.v", "unsupported contract version; this worker reads version 1")]
+    [InlineData("""{"prompt":"hi","temperature":2.5}""", "$.temperature", "must be in [0, 2]")]
+    [InlineData("""{"prompt":"hi","top_p":0}""", "$.top_p", "must be in (0, 1]")]
+    [InlineData("""{"prompt":"hi","max_tokens":0}""", "$.max_tokens", "must be at least 1")]
+    [InlineData("""{"prompt":"hi","max_tokens":"many"}""", "$.max_tokens", "must be an integer, not a string")]
+    [InlineData("""{"prompt":"hi","stop":["1","2","3","4","5"]}""", "$.stop", "holds 5 sequences; at most 4 are allowed")]
+    [InlineData("""{"prompt":"hi","stop":[1]}""", "$.stop[0]", "must be a string, not a number")]
+    [InlineData("""{"prompt":"hi","id":"has space"}""", "$.id", "must be 1 to 128 characters of letters, digits, '-', '_', '.' or ':', starting with a letter or digit")]
+    [InlineData("""{"prompt":"hi","id":"a/b"}""", "$.id", "must be 1 to 128 characters of letters, digits, '-', '_', '.' or ':', starting with a letter or digit")]
+    [InlineData("""{"prompt":"hi","model":"not a model"}""", "$.model", "is not a model id: expected a form such as \"openai/gpt-oss-120b:free\"")]
+    [InlineData("""{"prompt":"hi","reasoning":{"effort":"extreme"}}""", "$.reasoning.effort", "must be one of none, minimal, low, medium, high, xhigh, max")]
+    [InlineData("""{"prompt":"hi","reasoning":{"effort":"low","max_tokens":100}}""", "$.reasoning", "give either 'effort' or 'max_tokens', not both (OpenRouter accepts one)")]
+    [InlineData("""{"messages":[]}""", "$.messages", "must hold at least one message")]
+    [InlineData("""{"messages":[{"content":"x"}]}""", "$.messages[0].role", "is required")]
+    [InlineData("""{"messages":[{"role":"user"}]}""", "$.messages[0].content", "is required")]
+    [InlineData("""{"messages":[{"role":"tool","content":"42"}]}""", "$.messages[0].tool_call_id", "is required on a tool message")]
+    [InlineData("""{"messages":[{"role":"user","content":"x","reasoning_details":[]}]}""", "$.messages[0].reasoning_details", "is allowed only on an assistant message")]
+    [InlineData("""{"messages":[{"role":"user","content":{"text":"x"}}]}""", "$.messages[0].content", "must be a string or an array of content parts, not an object")]
+    [InlineData("""{"prompt":"hi","tools":[{"type":"function","function":{"name":"bad name!"}}]}""", "$.tools[0].function.name", "is required: 1 to 64 letters, digits, '_' or '-'")]
+    [InlineData("""{"prompt":"hi","tool_choice":"always"}""", "$.tool_choice", "must be one of none, auto, required, or {\"type\":\"function\",\"function\":{\"name\":...}}")]
+    [InlineData("""{"prompt":"hi","response_format":{"type":"json_schema"}}""", "$.response_format.json_schema", "is required when type is json_schema: {\"name\":...,\"schema\":{...}}")]
+    [InlineData("""{"prompt":"hi","metadata":{"k":1}}""", "$.metadata.k", "must be a string, not a number")]
+    [InlineData("""{"prompt":"hi","provider":"fast"}""", "$.provider", "must be an object, not a string")]
+    public void Read_InvalidJob_ReportsFieldPathAndReason(string json, string path, string message)
+    {
+        // Act
+        var result = PromptJobReader.Read(json, Limits);
+
+        // Assert
+        Assert.False(result.IsValid);
+        Assert.Null(result.Job);
+        Assert.Contains(new JobValidationError(path, message), result.Errors);
+    }
+
+    [Fact]
+    public void Read_SeveralProblems_ReportsThemAll()
+    {
+        // Act
+        var result = PromptJobReader.Read("""{"prompt":5,"temperature":"hot","colour":"red"}""", Limits);
+
+        // Assert
+        Assert.Equal(["$.prompt", "$.temperature", "$.colour"], result.Errors.Select(e => e.Path));
+    }
+
+    [Fact]
+    public void Read_MalformedJson_ReportsWhere()
+    {
+        // Act
+        var result = PromptJobReader.Read("{\n  \"prompt\": \"hi\",\n  oops\n}", Limits);
+
+        // Assert
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("$", error.Path);
+        Assert.StartsWith("not valid JSON:", error.Message, StringComparison.Ordinal);
+        Assert.Contains("line 3", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_OverConfiguredLimits_NamesEachLimit()
+    {
+        // Arrange
+        var limits = new JobLimits { MaxTextChars = 10, MaxMessages = 1, MaxMetadataEntries = 1 };
+        const string json = """{"messages":[{"role":"user","content":"short"},{"role":"user","content":"x"}],"system":"far too long a system text","metadata":{"a":"1","b":"2"}}""";
+
+        // Act
+        var result = PromptJobReader.Read(json, limits);
+
+        // Assert
+        Assert.Contains(new JobValidationError("$.messages", "holds 2 items; at most 1 are allowed"), result.Errors);
+        Assert.Contains(new JobValidationError("$.system", "is 26 characters; the limit is 10"), result.Errors);
+        Assert.Contains(new JobValidationError("$.metadata", "holds 2 entries; at most 1 are allowed"), result.Errors);
+    }
+
+    [Fact]
+    public void Read_PayloadOverByteLimit_IsRejectedBeforeParsing()
+    {
+        // Arrange
+        var limits = new JobLimits { MaxPayloadBytes = 1024 };
+        var json = $$"""{"prompt":"{{new string('é', 600)}}"}""";
+
+        // Act
+        var result = PromptJobReader.Read(json, limits);
+
+        // Assert
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("the job is 1213 bytes; the limit is 1024 bytes", error.Message);
+    }
+
+    [Fact]
+    public void Read_ReasoningDetailsOfAssistantTurn_SurviveUnmodified()
+    {
+        // Arrange: key order, spacing and unknown fields must all survive a round trip.
+        const string details = """[{"type":"reasoning.encrypted","data":"abc==","index":0,"format":"openai-responses-v1","extra":{"z":1,"a":2}}]""";
+        var json = $$"""{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a","reasoning_details":{{details}}},{"role":"user","content":"more"}]}""";
+
+        // Act
+        var job = PromptJobReader.Read(json, Limits).Job!;
+
+        // Assert
+        Assert.Equal(details, job.Messages![1].ReasoningDetails!.Value.GetRawText());
+    }
+}
