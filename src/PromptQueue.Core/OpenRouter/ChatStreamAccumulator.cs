@@ -1,0 +1,124 @@
+using System.Text;
+using System.Text.Json;
+
+namespace PromptQueue.Core.OpenRouter;
+
+/// <summary>
+/// Assembles the chunks of one streamed chat completion into a <see cref="ChatCompletion"/>. Also accepts a whole
+/// non-streaming response body, for providers that ignore <c>stream</c>. Text is gathered in builders, so a trace of
+/// millions of characters in thousands of fragments costs linear time.
+/// </summary>
+public sealed class ChatStreamAccumulator
+{
+    private readonly StringBuilder _content = new();
+    private readonly StringBuilder _reasoning = new();
+    private readonly ReasoningDetailsAccumulator _reasoningDetails = new();
+    private readonly ToolCallsAccumulator _toolCalls = new();
+    private string? _finishReason;
+    private string? _nativeFinishReason;
+    private string? _provider;
+    private string? _model;
+    private string? _generationId;
+    private ChatUsage? _usage;
+
+    /// <summary>The last finish reason seen so far, so that a caller can stop at <c>error</c>.</summary>
+    public string? FinishReason => _finishReason;
+
+    /// <summary>The upstream provider named by the chunks so far.</summary>
+    public string? Provider => _provider;
+
+    /// <summary>Adds one chunk (or one non-streaming body). Members it does not know are ignored.</summary>
+    public void Add(JsonElement chunk)
+    {
+        if (chunk.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+
+        _generationId = chunk.GetStringOrNull("id") ?? _generationId;
+        _provider = chunk.GetStringOrNull("provider") ?? _provider;
+        _model = chunk.GetStringOrNull("model") ?? _model;
+
+        // Usage may come in its own chunk after the finish chunk, so it is taken from wherever it appears.
+        if (chunk.TryGetMember("usage", JsonValueKind.Object, out var usage))
+        {
+            _usage = ReadUsage(usage);
+        }
+
+        if (chunk.TryGetMember("choices", JsonValueKind.Array, out var choices))
+        {
+            foreach (var choice in choices.EnumerateArray().Where(IsFirstChoice))
+            {
+                AddChoice(choice);
+            }
+        }
+    }
+
+    /// <summary>The completion as accumulated so far.</summary>
+    public ChatCompletion Build() => new(
+        Content: _content.ToString(),
+        Reasoning: _reasoning.Length > 0 ? _reasoning.ToString() : null,
+        ReasoningDetails: _reasoningDetails.ToJsonArray(),
+        ToolCalls: _toolCalls.Build(),
+        FinishReason: _finishReason,
+        NativeFinishReason: _nativeFinishReason,
+        Usage: _usage,
+        Provider: _provider,
+        Model: _model,
+        GenerationId: _generationId);
+
+    // We never ask for n > 1; any other choice would belong to a different answer.
+    private static bool IsFirstChoice(JsonElement choice) => (choice.GetInt32OrNull("index") ?? 0) == 0;
+
+    private void AddChoice(JsonElement choice)
+    {
+        _finishReason = choice.GetStringOrNull("finish_reason") ?? _finishReason;
+        _nativeFinishReason = choice.GetStringOrNull("native_finish_reason") ?? _nativeFinishReason;
+
+        // Streams carry a delta; a non-streaming body carries the whole message in the same shape.
+        if (choice.TryGetMember("delta", JsonValueKind.Object, out var delta)
+            || choice.TryGetMember("message", JsonValueKind.Object, out delta))
+        {
+            AddDelta(delta);
+        }
+    }
+
+    private void AddDelta(JsonElement delta)
+    {
+        _content.Append(delta.GetStringOrNull("content"));
+        _reasoning.Append(delta.GetStringOrNull("reasoning"));
+
+        if (delta.TryGetMember("reasoning_details", JsonValueKind.Array, out var details))
+        {
+            foreach (var detail in details.EnumerateArray())
+            {
+                _reasoningDetails.Add(detail);
+            }
+        }
+
+        if (delta.TryGetMember("tool_calls", JsonValueKind.Array, out var toolCalls))
+        {
+            var position = 0;
+            foreach (var fragment in toolCalls.EnumerateArray())
+            {
+                _toolCalls.Add(fragment, position++);
+            }
+        }
+    }
+
+    private static ChatUsage ReadUsage(JsonElement usage)
+    {
+        var promptTokens = usage.GetInt32OrNull("prompt_tokens") ?? 0;
+        var completionTokens = usage.GetInt32OrNull("completion_tokens") ?? 0;
+        usage.TryGetMember("completion_tokens_details", JsonValueKind.Object, out var completionDetails);
+        usage.TryGetMember("prompt_tokens_details", JsonValueKind.Object, out var promptDetails);
+
+        return new ChatUsage(
+            PromptTokens: promptTokens,
+            CompletionTokens: completionTokens,
+            TotalTokens: usage.GetInt32OrNull("total_tokens") ?? promptTokens + completionTokens,
+            ReasoningTokens: completionDetails.GetInt32OrNull("reasoning_tokens"),
+            CachedTokens: promptDetails.GetInt32OrNull("cached_tokens"),
+            Cost: usage.GetDecimalOrNull("cost"));
+    }
+}
