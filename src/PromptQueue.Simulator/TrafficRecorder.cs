@@ -1,0 +1,71 @@
+namespace PromptQueue.Simulator;
+
+/// <summary>What the simulator has seen, kept for test and benchmark assertions. Thread-safe.</summary>
+internal sealed class TrafficRecorder(SimulatedClock clock, int bodyCapacity)
+{
+    private static readonly IReadOnlyDictionary<string, string> NoHeaders =
+        new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    private readonly Lock _gate = new();
+    private readonly Queue<string> _bodies = new();
+    private readonly WindowCounter _admittedThisMinute = new(TimeSpan.FromMinutes(1));
+    private IReadOnlyDictionary<string, string> _lastHeaders = NoHeaders;
+    private int _chatRequests;
+    private int _admitted;
+    private int _rateLimited;
+    private int _maxAdmittedInAnyMinute;
+
+    public int ChatRequestCount => Read(() => _chatRequests);
+
+    public int AdmittedCount => Read(() => _admitted);
+
+    public int RateLimitedCount => Read(() => _rateLimited);
+
+    public int MaxAdmittedInAnyMinute => Read(() => _maxAdmittedInAnyMinute);
+
+    public IReadOnlyList<string> ReceivedBodies => Read(() => _bodies.ToArray());
+
+    public IReadOnlyDictionary<string, string> LastChatRequestHeaders => Read(() => _lastHeaders);
+
+    public void RecordChatRequest(string body, IHeaderDictionary headers)
+    {
+        var snapshot = headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        lock (_gate)
+        {
+            _chatRequests++;
+            _lastHeaders = snapshot;
+            _bodies.Enqueue(body);
+            while (_bodies.Count > bodyCapacity)
+            {
+                _bodies.Dequeue();
+            }
+        }
+    }
+
+    /// <summary>Counts a call that got past the account limits, paid models included.</summary>
+    public void RecordAdmitted()
+    {
+        lock (_gate)
+        {
+            _admitted++;
+            var inThisMinute = _admittedThisMinute.IncrementAt(clock.SimulatedNow);
+            _maxAdmittedInAnyMinute = Math.Max(_maxAdmittedInAnyMinute, inThisMinute);
+        }
+    }
+
+    public void RecordRateLimited()
+    {
+        lock (_gate)
+        {
+            _rateLimited++;
+        }
+    }
+
+    private T Read<T>(Func<T> read)
+    {
+        lock (_gate)
+        {
+            return read();
+        }
+    }
+}
