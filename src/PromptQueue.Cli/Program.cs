@@ -1,1 +1,3 @@
-Console.WriteLine("promptq: not yet implemented");
+using PromptQueue.Cli;
+
+return await Promptq.RunAsync(args, Console.Out, Console.Error);

@@ -1,5 +1,7 @@
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
+using PromptQueue.Core;
 
 var builder = FunctionsApplication.CreateBuilder(args);
+builder.Services.AddPromptQueueCore(builder.Configuration);
 builder.Build().Run();

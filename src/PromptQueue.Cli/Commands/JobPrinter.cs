@@ -1,0 +1,102 @@
+using System.Text.Json;
+using PromptQueue.Core.Storage;
+using PromptQueue.Core.Submission;
+
+namespace PromptQueue.Cli.Commands;
+
+/// <summary>Formats jobs for the terminal.</summary>
+internal static class JobPrinter
+{
+    private const int SummaryReasoningChars = 600;
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    /// <summary>Header, the start of the reasoning and the whole answer: what <c>promptq run</c> shows per job.</summary>
+    public static async Task PrintSummaryAsync(JobResult result, TextWriter output)
+    {
+        await PrintHeaderAsync(result.Record, output);
+        if (result.Reasoning is { } reasoning)
+        {
+            var shown = reasoning.Length > SummaryReasoningChars ? reasoning[..SummaryReasoningChars] + " …" : reasoning;
+            await output.WriteLineAsync($"Reasoning ({reasoning.Length:N0} characters{(reasoning.Length > SummaryReasoningChars ? $"; all of it: promptq show {result.Record.JobId}" : "")}):");
+            await output.WriteLineAsync(Indent(shown));
+        }
+
+        await PrintAnswerAsync(result, output);
+    }
+
+    /// <summary>Everything: what <c>promptq show</c> prints.</summary>
+    public static async Task PrintFullAsync(JobResult result, TextWriter output)
+    {
+        var record = result.Record;
+        await PrintHeaderAsync(record, output);
+        await output.WriteLineAsync($"Queued {record.QueuedAt:u}  started {record.StartedAt:u}  finished {record.CompletedAt:u}  attempts {record.Attempts}  source {record.Source}");
+        if (record.Status == Contracts.JobStatus.Waiting)
+        {
+            await output.WriteLineAsync($"Waiting until {record.NextAttemptAt:u} ({record.WaitReason})");
+        }
+
+        if (result.Reasoning is { } reasoning)
+        {
+            await output.WriteLineAsync($"Reasoning ({reasoning.Length:N0} characters):");
+            await output.WriteLineAsync(Indent(reasoning));
+        }
+
+        if (result.ReasoningDetails is { } details)
+        {
+            await output.WriteLineAsync("reasoning_details:");
+            await output.WriteLineAsync(Indent(Pretty(details)));
+        }
+
+        if (result.ToolCalls is { } toolCalls)
+        {
+            await output.WriteLineAsync("Tool calls:");
+            await output.WriteLineAsync(Indent(Pretty(toolCalls)));
+        }
+
+        await PrintAnswerAsync(result, output);
+        if (result.Payload is { } payload)
+        {
+            await output.WriteLineAsync("Payload as received:");
+            await output.WriteLineAsync(Indent(payload));
+        }
+    }
+
+    private static async Task PrintHeaderAsync(JobRecord record, TextWriter output)
+    {
+        await output.WriteLineAsync();
+        var model = record.UsedModel ?? record.RequestedModel;
+        var provider = record.Provider is null ? "" : $" via {record.Provider}";
+        var usage = record.TotalTokens is null ? "" : $"  {record.TotalTokens} tokens ({record.ReasoningTokens ?? 0} reasoning), cost {record.Cost ?? 0:0.######}";
+        await output.WriteLineAsync($"== {record.JobId}  {record.Status}  {model}{provider}{usage}");
+        if (record.ErrorMessage is not null)
+        {
+            var status = record.ErrorHttpStatus is null ? "" : $"HTTP {record.ErrorHttpStatus}, ";
+            await output.WriteLineAsync($"Error ({status}{record.ErrorCode}): {record.ErrorMessage}");
+        }
+    }
+
+    private static async Task PrintAnswerAsync(JobResult result, TextWriter output)
+    {
+        if (result.Answer is { } answer)
+        {
+            await output.WriteLineAsync($"Answer (finish reason {result.Record.FinishReason}):");
+            await output.WriteLineAsync(Indent(answer));
+        }
+    }
+
+    private static string Pretty(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return JsonSerializer.Serialize(document.RootElement, Indented);
+        }
+        catch (JsonException)
+        {
+            return json;
+        }
+    }
+
+    private static string Indent(string text) => "  " + text.ReplaceLineEndings(Environment.NewLine + "  ");
+}

@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace PromptQueue.Cli.Local;
+
+/// <summary>Thrown when Azurite cannot be started; the message says what to do about it.</summary>
+public sealed class AzuriteUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>An Azurite storage emulator run from the repository's <c>node_modules</c>, stopped on dispose.</summary>
+public sealed partial class AzuriteProcess : IAsyncDisposable
+{
+    /// <summary>Azurite's well-known development account (public, documented, not a secret).</summary>
+    public const string AccountName = "devstoreaccount1";
+
+    private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly Process _process;
+
+    private AzuriteProcess(Process process, int blobPort, int queuePort, int tablePort)
+    {
+        _process = process;
+        BlobPort = blobPort;
+        QueuePort = queuePort;
+        TablePort = tablePort;
+    }
+
+    public int BlobPort { get; }
+
+    public int QueuePort { get; }
+
+    public int TablePort { get; }
+
+    public string ConnectionString => ConnectionStringFor(BlobPort, QueuePort, TablePort);
+
+    public static string ConnectionStringFor(int blobPort, int queuePort, int tablePort) =>
+        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
+        $"BlobEndpoint=http://127.0.0.1:{blobPort}/{AccountName};QueueEndpoint=http://127.0.0.1:{queuePort}/{AccountName};TableEndpoint=http://127.0.0.1:{tablePort}/{AccountName};";
+
+    /// <summary>
+    /// Starts Azurite. With no <paramref name="dataDirectory"/> it keeps everything in memory; port 0 picks a free port.
+    /// </summary>
+    public static async Task<AzuriteProcess> StartAsync(string? dataDirectory, int blobPort, int queuePort, int tablePort, CancellationToken cancellationToken)
+    {
+        var script = FindAzuriteScript()
+            ?? throw new AzuriteUnavailableException(
+                "Azurite is not installed. Run 'npm ci' in the repository root (it needs Node.js 20 or later); " +
+                "building the solution with 'dotnet build' also does this when node_modules is missing.");
+
+        var start = new ProcessStartInfo("node")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(script);
+        foreach (var argument in Arguments(dataDirectory, blobPort, queuePort, tablePort))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new AzuriteUnavailableException("Could not start Node.js to run Azurite.");
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new AzuriteUnavailableException("Node.js is not on PATH; install Node.js 20 or later to run Azurite.", ex);
+        }
+
+        try
+        {
+            var (blob, queue, table) = await WaitUntilListeningAsync(process, cancellationToken);
+            return new AzuriteProcess(process, blob, queue, table);
+        }
+        catch
+        {
+            Stop(process);
+            process.Dispose();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Stop(_process);
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+
+    /// <summary>Finds <c>node_modules/azurite</c> above the program's own folder or the current folder.</summary>
+    public static string? FindAzuriteScript()
+    {
+        foreach (var origin in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
+        {
+            for (var directory = new DirectoryInfo(origin); directory is not null; directory = directory.Parent)
+            {
+                var script = Path.Combine(directory.FullName, "node_modules", "azurite", "dist", "src", "azurite.js");
+                if (File.Exists(script))
+                {
+                    return script;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static IEnumerable<string> Arguments(string? dataDirectory, int blobPort, int queuePort, int tablePort)
+    {
+        if (dataDirectory is null)
+        {
+            yield return "--inMemoryPersistence";
+        }
+        else
+        {
+            yield return "--location";
+            yield return dataDirectory;
+        }
+
+        yield return "--blobHost";
+        yield return "127.0.0.1";
+        yield return "--queueHost";
+        yield return "127.0.0.1";
+        yield return "--tableHost";
+        yield return "127.0.0.1";
+        yield return "--blobPort";
+        yield return blobPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        yield return "--queuePort";
+        yield return queuePort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        yield return "--tablePort";
+        yield return tablePort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        // The Azure SDK may speak a newer service version than this Azurite knows; the calls we make are supported.
+        yield return "--skipApiVersionCheck";
+        yield return "--loose";
+        yield return "--disableTelemetry";
+    }
+
+    private static async Task<(int Blob, int Queue, int Table)> WaitUntilListeningAsync(Process process, CancellationToken cancellationToken)
+    {
+        var ports = new Dictionary<string, int>(StringComparer.Ordinal);
+        var output = new StringBuilder();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(StartTimeout);
+        var errors = process.StandardError.ReadToEndAsync(timeout.Token);
+        try
+        {
+            while (ports.Count < 3)
+            {
+                var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
+                if (line is null)
+                {
+                    var stderr = await errors;
+                    throw new AzuriteUnavailableException($"Azurite exited before it was ready (a port may be in use).{Environment.NewLine}{output}{stderr}".TrimEnd());
+                }
+
+                output.AppendLine(line);
+                if (ListeningLine().Match(line) is { Success: true } match)
+                {
+                    ports[match.Groups["service"].Value] = int.Parse(match.Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new AzuriteUnavailableException($"Azurite did not start within {StartTimeout.TotalSeconds:0} s.{Environment.NewLine}{output}".TrimEnd());
+        }
+
+        // Keep draining its output so that Azurite never blocks on a full pipe.
+        _ = DrainAsync(process.StandardOutput);
+        return (ports["Blob"], ports["Queue"], ports["Table"]);
+    }
+
+    private static async Task DrainAsync(StreamReader reader)
+    {
+        try
+        {
+            while (await reader.ReadLineAsync() is not null)
+            {
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // The process was disposed while its output was being read.
+        }
+    }
+
+    private static void Stop(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // It already exited.
+        }
+    }
+
+    [GeneratedRegex(@"Azurite (?<service>Blob|Queue|Table) service is successfully listening at https?://[^:]+:(?<port>\d+)")]
+    private static partial Regex ListeningLine();
+}

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using PromptQueue.Contracts;
+using PromptQueue.Core.OpenRouter;
+
+namespace PromptQueue.Core.Processing;
+
+/// <summary>Turns a v1 job into the chat completions request sent to OpenRouter.</summary>
+public sealed class ChatRequestFactory(IOptions<OpenRouterOptions> options)
+{
+    /// <summary>The model a job asks for, or the configured default.</summary>
+    public string ModelFor(PromptJob job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return job.Model ?? options.Value.DefaultModel;
+    }
+
+    public ChatRequest Create(PromptJob job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return new ChatRequest
+        {
+            Model = ModelFor(job),
+            Models = job.Models,
+            Messages = BuildMessages(job),
+            Reasoning = job.Reasoning is { } r ? new ReasoningOptions { Effort = r.Effort, MaxTokens = r.MaxTokens, Exclude = r.Exclude } : null,
+            Temperature = job.Temperature,
+            TopP = job.TopP,
+            MaxTokens = job.MaxTokens,
+            Stop = job.Stop,
+            Seed = job.Seed,
+            Tools = job.Tools,
+            ToolChoice = job.ToolChoice,
+            ResponseFormat = job.ResponseFormat,
+            Provider = job.Provider,
+            User = job.User,
+            Metadata = job.Metadata,
+        };
+    }
+
+    private static List<ChatMessage> BuildMessages(PromptJob job)
+    {
+        var messages = new List<ChatMessage>();
+        if (job.System is { } system)
+        {
+            messages.Add(new ChatMessage { Role = "system", Content = JsonSerializer.SerializeToElement(system) });
+        }
+
+        if (job.Prompt is { } prompt)
+        {
+            messages.Add(new ChatMessage { Role = "user", Content = JsonSerializer.SerializeToElement(prompt) });
+        }
+
+        foreach (var message in job.Messages ?? [])
+        {
+            messages.Add(new ChatMessage
+            {
+                Role = message.Role,
+                Content = message.Content,
+                Name = message.Name,
+                ToolCallId = message.ToolCallId,
+                ToolCalls = message.ToolCalls,
+                ReasoningDetails = message.ReasoningDetails,
+            });
+        }
+
+        return messages;
+    }
+}

@@ -1,0 +1,367 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PromptQueue.Contracts;
+using PromptQueue.Core.OpenRouter;
+using PromptQueue.Core.Storage;
+
+namespace PromptQueue.Core.Processing;
+
+/// <summary>One delivery of a job-queue message, as any host received it.</summary>
+/// <param name="Body">The message text, plain or base64.</param>
+/// <param name="MessageId">The queue's id for the message; it names jobs that arrive without an id of their own.</param>
+public sealed record JobDelivery(string Body, string MessageId);
+
+/// <summary>What became of a delivery.</summary>
+public enum JobOutcome
+{
+    Completed,
+    Failed,
+    Rejected,
+
+    /// <summary>The job waits (backoff, rate limit, or another worker's claim); a delayed message will bring it back.</summary>
+    Deferred,
+
+    /// <summary>The job was already finished or taken; this delivery changed nothing.</summary>
+    Duplicate,
+}
+
+public sealed record JobProcessingResult(string JobId, JobOutcome Outcome);
+
+/// <summary>The job lifecycle, in one place: every host hands each queue message to <see cref="ProcessAsync"/>.</summary>
+/// <remarks>
+/// Every status change is a conditional write, so a redelivered message never calls the model a second time for a
+/// job that is running or finished. Waits never throw: the message is re-sent with a visibility delay and the
+/// delivery completes, so the host's dequeue count and poison queue are left for real crashes.
+/// </remarks>
+public sealed partial class JobProcessor(
+    JobStore store,
+    JobQueueClient queue,
+    JobRecordFactory records,
+    IChatCompletionClient chat,
+    ChatRequestFactory requests,
+    IOptions<PromptQueueOptions> options,
+    IOptions<JobLimits> limits,
+    TimeProvider time,
+    ILogger<JobProcessor> logger)
+{
+    /// <summary>A waiting job whose message arrives this early is run anyway: clocks differ a little between machines.</summary>
+    private static readonly TimeSpan EarlyArrivalTolerance = TimeSpan.FromSeconds(2);
+
+    /// <summary>After a claim conflict the job is read again; past this many conflicts the delivery gives way.</summary>
+    private const int MaxClaimConflicts = 3;
+
+    private readonly PromptQueueOptions _options = options.Value;
+
+    public async Task<JobProcessingResult> ProcessAsync(JobDelivery delivery, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        var message = JobQueueMessage.Decode(delivery.Body);
+        switch (message.Kind)
+        {
+            case JobMessageKind.Reference:
+                var record = await store.FindAsync(message.JobId!, cancellationToken);
+                return record is null
+                    ? await RejectAsync(delivery, null, $"the message refers to job '{message.JobId}', which does not exist", cancellationToken)
+                    : await RunAsync(record, job: null, cancellationToken);
+
+            case JobMessageKind.Inline:
+                return await AdoptInlineAsync(delivery, message, cancellationToken);
+
+            default:
+                return await RejectAsync(delivery, null, message.Error ?? "the message could not be read", cancellationToken);
+        }
+    }
+
+    /// <summary>Dead-letters the job a poison message names, keeping the payload, unless the job already finished.</summary>
+    public async Task<JobProcessingResult> DeadLetterAsync(JobDelivery delivery, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        var message = JobQueueMessage.Decode(delivery.Body);
+        var jobId = message.Kind switch
+        {
+            JobMessageKind.Reference => message.JobId!,
+            JobMessageKind.Inline when InlineJobId(message) is { } id => id,
+            _ => JobRecordFactory.MessageJobId(delivery.MessageId),
+        };
+
+        using var scope = BeginJobScope(jobId);
+        for (var conflicts = 0; ; conflicts++)
+        {
+            var record = await store.FindAsync(jobId, cancellationToken);
+            if (record is null)
+            {
+                var created = records.DeadLettered(jobId, delivery.Body);
+                if (await store.TryCreateAsync(created, JobRecordFactory.PayloadText(delivery.Body), cancellationToken))
+                {
+                    LogDeadLettered(jobId);
+                    return new(jobId, JobOutcome.Failed);
+                }
+
+                continue;
+            }
+
+            if (record.Status.IsTerminal())
+            {
+                return new(jobId, JobOutcome.Duplicate);
+            }
+
+            records.MarkDeadLettered(record);
+            if (await store.TryUpdateAsync(record, JobRecordFactory.PayloadText(delivery.Body), cancellationToken))
+            {
+                LogDeadLettered(jobId);
+                return new(jobId, JobOutcome.Failed);
+            }
+
+            if (conflicts >= MaxClaimConflicts)
+            {
+                throw new InvalidOperationException($"Job {jobId} kept changing while it was being dead-lettered.");
+            }
+        }
+    }
+
+    private static string? InlineJobId(JobQueueMessage message)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(message.Json);
+            return document.RootElement.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String && PromptJobReader.IsValidJobId(id.GetString())
+                ? id.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<JobProcessingResult> AdoptInlineAsync(JobDelivery delivery, JobQueueMessage message, CancellationToken cancellationToken)
+    {
+        var read = PromptJobReader.Read(message.Json.Span, limits.Value);
+        if (!read.IsValid)
+        {
+            return await RejectAsync(delivery, InlineJobId(message), read.Describe(), cancellationToken);
+        }
+
+        var job = read.Job!;
+        var jobId = job.Id ?? JobRecordFactory.MessageJobId(delivery.MessageId);
+        var requestJson = Encoding.UTF8.GetString(message.Json.Span);
+        var record = records.Queued(jobId, job, requestJson, JobSources.Queue);
+        if (await store.TryCreateAsync(record, JobRecordFactory.RequestText(requestJson), cancellationToken))
+        {
+            return await RunAsync(record, job, cancellationToken);
+        }
+
+        var existing = await store.FindAsync(jobId, cancellationToken);
+        if (existing is not null && existing.RequestHash == record.RequestHash)
+        {
+            // The same message again, or the same job sent twice: one job, one result.
+            return await RunAsync(existing, job, cancellationToken);
+        }
+
+        return await RejectAsync(delivery, null, $"job id '{jobId}' is already used by a different job", cancellationToken);
+    }
+
+    private async Task<JobProcessingResult> RejectAsync(JobDelivery delivery, string? preferredId, string error, CancellationToken cancellationToken)
+    {
+        var messageJobId = JobRecordFactory.MessageJobId(delivery.MessageId);
+        foreach (var jobId in preferredId is null ? [messageJobId] : new[] { preferredId, messageJobId })
+        {
+            var record = records.Rejected(jobId, delivery.Body, error);
+            if (await store.TryCreateAsync(record, JobRecordFactory.PayloadText(delivery.Body), cancellationToken))
+            {
+                LogRejected(jobId, error);
+                return new(jobId, JobOutcome.Rejected);
+            }
+
+            var existing = await store.FindAsync(jobId, cancellationToken);
+            if (existing is { Status: JobStatus.Rejected } && existing.RequestHash == record.RequestHash)
+            {
+                return new(jobId, JobOutcome.Duplicate);
+            }
+        }
+
+        throw new InvalidOperationException($"Could not record the rejection of message {delivery.MessageId}: its job ids are taken.");
+    }
+
+    private async Task<JobProcessingResult> RunAsync(JobRecord record, PromptJob? job, CancellationToken cancellationToken)
+    {
+        using var scope = BeginJobScope(record.JobId);
+        var claimed = await ClaimAsync(record, cancellationToken);
+        if (claimed.Outcome is not null)
+        {
+            return new(record.JobId, claimed.Outcome.Value);
+        }
+
+        record = claimed.Record!;
+        job ??= await LoadJobAsync(record, cancellationToken);
+        if (job is null)
+        {
+            return new(record.JobId, JobOutcome.Failed);
+        }
+
+        var outcome = await chat.CompleteAsync(requests.Create(job), cancellationToken);
+        return outcome switch
+        {
+            ChatSucceeded success => await CompleteAsync(record, success.Completion, cancellationToken),
+            ChatFailed failure => await FailAsync(record, failure.Error, null, cancellationToken),
+            ChatRetryLater retry => await RetryLaterAsync(record, retry, cancellationToken),
+            ChatSystemicFailure systemic => await HoldForAccountProblemAsync(record, systemic.Error, cancellationToken),
+            _ => throw new InvalidOperationException($"Unknown chat outcome {outcome.GetType().Name}."),
+        };
+    }
+
+    private async Task<(JobRecord? Record, JobOutcome? Outcome)> ClaimAsync(JobRecord record, CancellationToken cancellationToken)
+    {
+        for (var conflicts = 0; ; conflicts++)
+        {
+            var now = time.GetUtcNow();
+            if (record.Status.IsTerminal())
+            {
+                LogDuplicate(record.JobId, record.Status);
+                return (null, JobOutcome.Duplicate);
+            }
+
+            var heldUntil = record.Status switch
+            {
+                JobStatus.Running when record.ClaimedUntil > now => record.ClaimedUntil,
+                JobStatus.Waiting when record.NextAttemptAt > now + EarlyArrivalTolerance => record.NextAttemptAt,
+                _ => null,
+            };
+            if (heldUntil is { } until)
+            {
+                // Someone else holds the job, or it is not due yet: come back when that changes, so it is never stranded.
+                await queue.SendAsync(record.JobId, until - now, cancellationToken);
+                LogHeld(record.JobId, record.Status, until);
+                return (null, JobOutcome.Deferred);
+            }
+
+            records.MarkRunning(record, now + _options.ClaimDuration);
+            if (await store.TryUpdateAsync(record, cancellationToken))
+            {
+                return (record, null);
+            }
+
+            var current = await store.FindAsync(record.JobId, cancellationToken);
+            if (current is null || conflicts >= MaxClaimConflicts)
+            {
+                return (null, JobOutcome.Duplicate);
+            }
+
+            record = current;
+        }
+    }
+
+    private async Task<PromptJob?> LoadJobAsync(JobRecord record, CancellationToken cancellationToken)
+    {
+        var json = await store.ReadTextAsync(record, JobText.Request, cancellationToken);
+        var read = json is null ? null : PromptJobReader.Read(json, limits.Value);
+        if (read is { IsValid: true })
+        {
+            return read.Job;
+        }
+
+        var reason = read is null ? "the job has no stored request" : "the stored request is no longer valid: " + read.Describe();
+        await FailAsync(record, new ProviderError(null, "invalid_job", reason, null, null, null), null, cancellationToken);
+        return null;
+    }
+
+    private async Task<JobProcessingResult> CompleteAsync(JobRecord record, ChatCompletion completion, CancellationToken cancellationToken)
+    {
+        var texts = records.MarkCompleted(record, completion);
+        if (!await store.TryUpdateAsync(record, texts, cancellationToken))
+        {
+            // Our claim lapsed and another worker took the job over: its result is the one that counts.
+            LogClaimLost(record.JobId);
+            return new(record.JobId, JobOutcome.Duplicate);
+        }
+
+        LogCompleted(record.JobId, record.UsedModel, record.TotalTokens, record.ReasoningChunks > 0);
+        return new(record.JobId, JobOutcome.Completed);
+    }
+
+    private async Task<JobProcessingResult> FailAsync(JobRecord record, ProviderError error, string? summary, CancellationToken cancellationToken)
+    {
+        records.MarkFailed(record, error, summary);
+        if (!await store.TryUpdateAsync(record, cancellationToken))
+        {
+            LogClaimLost(record.JobId);
+            return new(record.JobId, JobOutcome.Duplicate);
+        }
+
+        LogFailed(record.JobId, error.Code, record.ErrorMessage);
+        return new(record.JobId, JobOutcome.Failed);
+    }
+
+    private async Task<JobProcessingResult> RetryLaterAsync(JobRecord record, ChatRetryLater retry, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var rateLimited = retry.Reason is RetryReason.RateLimitedPerMinute or RetryReason.RateLimitedPerDay or RetryReason.RateLimited;
+        if (rateLimited)
+        {
+            // The API refused to start the call: waiting for quota never costs the job an attempt.
+            record.Attempts--;
+        }
+        else if (record.Attempts >= _options.MaxAttempts)
+        {
+            var summary = $"gave up after {record.Attempts} attempts; the last one failed with: {retry.Error.Message}";
+            return await FailAsync(record, retry.Error, summary, cancellationToken);
+        }
+
+        var delay = RetryDelay.For(retry, record.Attempts, now, _options);
+        return await WaitAsync(record, now + delay, retry.Reason.ToString(), retry.Error, cancellationToken);
+    }
+
+    private async Task<JobProcessingResult> HoldForAccountProblemAsync(JobRecord record, ProviderError error, CancellationToken cancellationToken)
+    {
+        record.Attempts--;
+        LogAccountProblem(error.HttpStatus, error.Message, _options.SystemicFailurePause);
+        return await WaitAsync(record, time.GetUtcNow() + _options.SystemicFailurePause, "AccountProblem", error, cancellationToken);
+    }
+
+    private async Task<JobProcessingResult> WaitAsync(JobRecord record, DateTimeOffset until, string reason, ProviderError error, CancellationToken cancellationToken)
+    {
+        // The message goes out before the status changes: if the write below fails, the job is still Running
+        // with a claim, and that message will find it and take it over once the claim lapses.
+        await queue.SendAsync(record.JobId, until - time.GetUtcNow(), cancellationToken);
+        JobRecordFactory.MarkWaiting(record, until, reason, error);
+        if (!await store.TryUpdateAsync(record, cancellationToken))
+        {
+            LogClaimLost(record.JobId);
+            return new(record.JobId, JobOutcome.Duplicate);
+        }
+
+        LogWaiting(record.JobId, reason, until);
+        return new(record.JobId, JobOutcome.Deferred);
+    }
+
+    private IDisposable? BeginJobScope(string jobId) => logger.BeginScope(new Dictionary<string, object> { ["JobId"] = jobId });
+
+    [LoggerMessage(LogLevel.Information, "Job {JobId} completed with model {Model}, {TotalTokens} tokens, reasoning kept: {HasReasoning}")]
+    private partial void LogCompleted(string jobId, string? model, int? totalTokens, bool hasReasoning);
+
+    [LoggerMessage(LogLevel.Warning, "Job {JobId} failed ({ErrorCode}): {ErrorMessage}")]
+    private partial void LogFailed(string jobId, string errorCode, string? errorMessage);
+
+    [LoggerMessage(LogLevel.Warning, "Job {JobId} rejected: {Reason}")]
+    private partial void LogRejected(string jobId, string reason);
+
+    [LoggerMessage(LogLevel.Information, "Job {JobId} waits until {Until:o} ({Reason})")]
+    private partial void LogWaiting(string jobId, string reason, DateTimeOffset until);
+
+    [LoggerMessage(LogLevel.Debug, "Job {JobId} is {Status} until {Until:o}; its message comes back then")]
+    private partial void LogHeld(string jobId, JobStatus status, DateTimeOffset until);
+
+    [LoggerMessage(LogLevel.Information, "Job {JobId} is already {Status}; this delivery is a duplicate and changes nothing")]
+    private partial void LogDuplicate(string jobId, JobStatus status);
+
+    [LoggerMessage(LogLevel.Warning, "Job {JobId} changed under this worker (its claim lapsed); this worker's result is discarded")]
+    private partial void LogClaimLost(string jobId);
+
+    [LoggerMessage(LogLevel.Error, "Job {JobId} dead-lettered: the host gave up on its message after repeated failures")]
+    private partial void LogDeadLettered(string jobId);
+
+    [LoggerMessage(LogLevel.Error, "OpenRouter refused the account itself (HTTP {Status}: {Message}); jobs are held for {Pause} instead of failing")]
+    private partial void LogAccountProblem(int? status, string message, TimeSpan pause);
+}

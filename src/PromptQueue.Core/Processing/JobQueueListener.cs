@@ -1,0 +1,175 @@
+using System.ComponentModel.DataAnnotations;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PromptQueue.Core.Storage;
+
+namespace PromptQueue.Core.Processing;
+
+/// <summary>How the standalone host polls the job queue; the Functions host reads the same values from host.json.</summary>
+public sealed class QueueListenerOptions
+{
+    public const string SectionName = "PromptQueue:Listener";
+
+    /// <summary>Messages handled at once by one host.</summary>
+    [Range(1, 32)]
+    public int Concurrency { get; set; } = 4;
+
+    /// <summary>After this many failed deliveries a message moves to the poison queue, as in host.json.</summary>
+    [Range(1, 100)]
+    public int MaxDequeueCount { get; set; } = 5;
+
+    /// <summary>How long a failed message stays hidden before its next delivery, as host.json's visibilityTimeout.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan RetryVisibility { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Longest pause between polls of an empty queue.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    public TimeSpan MaxPollingInterval { get; set; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>
+/// The standalone host's stand-in for the Functions queue trigger: the same peek-lock, retry and poison semantics,
+/// handing each message to the same <see cref="JobProcessor"/>.
+/// </summary>
+public sealed partial class JobQueueListener(
+    QueueServiceClient queues,
+    JobQueueClient jobQueue,
+    JobProcessor processor,
+    IOptions<QueueListenerOptions> listenerOptions,
+    IOptions<PromptQueueOptions> options,
+    TimeProvider time,
+    ILogger<JobQueueListener> logger)
+{
+    private static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(50);
+
+    private readonly QueueListenerOptions _listener = listenerOptions.Value;
+
+    /// <summary>The queue a message goes to after too many failed deliveries (named as the Functions host names it).</summary>
+    public QueueClient PoisonQueue { get; } = queues.GetQueueClient(options.Value.JobQueue + "-poison");
+
+    /// <summary>Polls the job queue and the poison queue until <paramref name="cancellationToken"/> fires.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await PoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await Task.WhenAll(
+            PollAsync(jobQueue.Client, _listener.Concurrency, HandleJobMessageAsync, cancellationToken),
+            PollAsync(PoisonQueue, 1, HandlePoisonMessageAsync, cancellationToken));
+    }
+
+    private async Task PollAsync(QueueClient queue, int batchSize, Func<QueueMessage, CancellationToken, Task> handle, CancellationToken cancellationToken)
+    {
+        var idle = MinPollingInterval;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            QueueMessage[] messages;
+            try
+            {
+                // The claim on a running job outlasts any model call, so the message stays hidden while it runs.
+                messages = (await queue.ReceiveMessagesAsync(batchSize, options.Value.ClaimDuration, cancellationToken)).Value;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Azure.RequestFailedException ex)
+            {
+                LogPollFailed(ex, queue.Name);
+                messages = [];
+            }
+
+            if (messages.Length == 0)
+            {
+                await DelayAsync(idle, cancellationToken);
+                idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, _listener.MaxPollingInterval.Ticks));
+                continue;
+            }
+
+            idle = MinPollingInterval;
+            await Task.WhenAll(messages.Select(message => handle(message, cancellationToken)));
+        }
+    }
+
+    private async Task HandleJobMessageAsync(QueueMessage message, CancellationToken cancellationToken)
+    {
+        if (message.DequeueCount > _listener.MaxDequeueCount)
+        {
+            await MoveToPoisonAsync(message, cancellationToken);
+            return;
+        }
+
+        try
+        {
+            await processor.ProcessAsync(new JobDelivery(message.Body.ToString(), message.MessageId), cancellationToken);
+            await jobQueue.Client.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogDeliveryFailed(ex, message.MessageId, message.DequeueCount);
+            await ReleaseOrPoisonAsync(message, cancellationToken);
+        }
+    }
+
+    private async Task HandlePoisonMessageAsync(QueueMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await processor.DeadLetterAsync(new JobDelivery(message.Body.ToString(), message.MessageId), cancellationToken);
+            await PoisonQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Left in the poison queue: it becomes visible again and is retried, never lost.
+            LogDeliveryFailed(ex, message.MessageId, message.DequeueCount);
+        }
+    }
+
+    private async Task ReleaseOrPoisonAsync(QueueMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (message.DequeueCount >= _listener.MaxDequeueCount)
+            {
+                await MoveToPoisonAsync(message, cancellationToken);
+            }
+            else
+            {
+                await jobQueue.Client.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: _listener.RetryVisibility, cancellationToken: cancellationToken);
+            }
+        }
+        catch (Azure.RequestFailedException ex)
+        {
+            // Storage itself is failing; the message reappears when its hidden time runs out.
+            LogDeliveryFailed(ex, message.MessageId, message.DequeueCount);
+        }
+    }
+
+    private async Task MoveToPoisonAsync(QueueMessage message, CancellationToken cancellationToken)
+    {
+        LogPoisoned(message.MessageId, message.DequeueCount, PoisonQueue.Name);
+        await PoisonQueue.SendMessageAsync(message.Body.ToString(), cancellationToken: cancellationToken);
+        await jobQueue.Client.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+    }
+
+    private async Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, time, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Polling queue {Queue} failed; retrying")]
+    private partial void LogPollFailed(Exception exception, string queue);
+
+    [LoggerMessage(LogLevel.Error, "Delivery of message {MessageId} failed (delivery {DequeueCount}); it will be retried")]
+    private partial void LogDeliveryFailed(Exception exception, string messageId, long dequeueCount);
+
+    [LoggerMessage(LogLevel.Error, "Message {MessageId} failed {DequeueCount} deliveries; moved to {PoisonQueue}")]
+    private partial void LogPoisoned(string messageId, long dequeueCount, string poisonQueue);
+}

@@ -1,0 +1,157 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using PromptQueue.Contracts;
+using PromptQueue.Core.OpenRouter;
+using PromptQueue.Core.Storage;
+
+namespace PromptQueue.Core.Processing;
+
+/// <summary>Where a job came from.</summary>
+public static class JobSources
+{
+    public const string Queue = "queue";
+    public const string Run = "run";
+    public const string Http = "http";
+}
+
+/// <summary>Creates job records and applies each lifecycle transition to them, stamping times from one clock.</summary>
+public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider time)
+{
+    /// <summary>How much of the answer the job row carries for listings.</summary>
+    public const int AnswerPreviewChars = 500;
+
+    /// <summary>The id of a job that arrived in a message without an id of its own.</summary>
+    public static string MessageJobId(string messageId) => "msg-" + messageId;
+
+    public JobRecord Queued(string jobId, PromptJob job, string requestJson, string source) => new()
+    {
+        PartitionKey = jobId,
+        Status = JobStatus.Queued,
+        Source = source,
+        RequestHash = Hash(requestJson),
+        RequestedModel = requests.ModelFor(job),
+        QueuedAt = time.GetUtcNow(),
+    };
+
+    public JobRecord Rejected(string jobId, string payload, string error) => new()
+    {
+        PartitionKey = jobId,
+        Status = JobStatus.Rejected,
+        Source = JobSources.Queue,
+        RequestHash = Hash(payload),
+        QueuedAt = time.GetUtcNow(),
+        CompletedAt = time.GetUtcNow(),
+        ErrorCode = "invalid_job",
+        ErrorMessage = Clip(error),
+    };
+
+    public JobRecord DeadLettered(string jobId, string payload)
+    {
+        var record = new JobRecord { PartitionKey = jobId, Source = JobSources.Queue, RequestHash = Hash(payload), QueuedAt = time.GetUtcNow() };
+        MarkDeadLettered(record);
+        return record;
+    }
+
+    public static Dictionary<JobText, string> RequestText(string requestJson) => new() { [JobText.Request] = requestJson };
+
+    public static Dictionary<JobText, string> PayloadText(string payload) => new() { [JobText.Payload] = payload };
+
+    public void MarkRunning(JobRecord record, DateTimeOffset claimedUntil)
+    {
+        record.Status = JobStatus.Running;
+        record.Attempts++;
+        record.StartedAt ??= time.GetUtcNow();
+        record.ClaimedUntil = claimedUntil;
+        record.NextAttemptAt = null;
+        record.WaitReason = null;
+    }
+
+    /// <summary>Fills in the result and returns the long texts to store with it.</summary>
+    public Dictionary<JobText, string> MarkCompleted(JobRecord record, ChatCompletion completion)
+    {
+        record.Status = JobStatus.Completed;
+        record.CompletedAt = time.GetUtcNow();
+        record.ClaimedUntil = null;
+        record.UsedModel = completion.Model;
+        record.Provider = completion.Provider;
+        record.GenerationId = completion.GenerationId;
+        record.FinishReason = completion.FinishReason;
+        record.NativeFinishReason = completion.NativeFinishReason;
+        record.PromptTokens = completion.Usage?.PromptTokens;
+        record.CompletionTokens = completion.Usage?.CompletionTokens;
+        record.ReasoningTokens = completion.Usage?.ReasoningTokens;
+        record.CachedTokens = completion.Usage?.CachedTokens;
+        record.TotalTokens = completion.Usage?.TotalTokens;
+        record.Cost = completion.Usage?.Cost is { } cost ? (double)cost : null;
+        record.AnswerPreview = completion.Content.Length > AnswerPreviewChars ? completion.Content[..AnswerPreviewChars] : completion.Content;
+        record.ToolCallCount = completion.ToolCalls.Count;
+        ClearError(record);
+
+        var texts = new Dictionary<JobText, string>();
+        AddIfPresent(texts, JobText.Answer, completion.Content);
+        AddIfPresent(texts, JobText.Reasoning, completion.Reasoning);
+        AddIfPresent(texts, JobText.ReasoningDetails, completion.ReasoningDetails is "[]" ? null : completion.ReasoningDetails);
+        if (completion.ToolCalls.Count > 0)
+        {
+            texts[JobText.ToolCalls] = JsonSerializer.Serialize(completion.ToolCalls, ContractJson.Options);
+        }
+
+        return texts;
+    }
+
+    public void MarkFailed(JobRecord record, ProviderError error, string? summary)
+    {
+        record.Status = JobStatus.Failed;
+        record.CompletedAt = time.GetUtcNow();
+        record.ClaimedUntil = null;
+        SetError(record, error, summary);
+    }
+
+    public static void MarkWaiting(JobRecord record, DateTimeOffset until, string reason, ProviderError lastError)
+    {
+        record.Status = JobStatus.Waiting;
+        record.ClaimedUntil = null;
+        record.NextAttemptAt = until;
+        record.WaitReason = reason;
+        SetError(record, lastError, null);
+    }
+
+    public void MarkDeadLettered(JobRecord record)
+    {
+        record.Status = JobStatus.DeadLettered;
+        record.CompletedAt = time.GetUtcNow();
+        record.ClaimedUntil = null;
+        record.ErrorCode = "dead_lettered";
+        record.ErrorMessage = "The host moved this job's message to the poison queue after repeated failures; the payload is kept.";
+    }
+
+    private static void SetError(JobRecord record, ProviderError error, string? summary)
+    {
+        record.ErrorCode = error.ErrorType ?? error.Code;
+        record.ErrorMessage = Clip(summary ?? error.Message);
+        record.ErrorHttpStatus = error.HttpStatus;
+        record.ErrorRawBody = error.RawBody;
+    }
+
+    private static void ClearError(JobRecord record)
+    {
+        record.ErrorCode = null;
+        record.ErrorMessage = null;
+        record.ErrorHttpStatus = null;
+        record.ErrorRawBody = null;
+    }
+
+    private static void AddIfPresent(Dictionary<JobText, string> texts, JobText text, string? value)
+    {
+        if (!string.IsNullOrEmpty(value))
+        {
+            texts[text] = value;
+        }
+    }
+
+    /// <summary>Table strings hold at most 32K characters.</summary>
+    private static string Clip(string text) => text.Length <= 8_000 ? text : text[..8_000] + " …";
+
+    private static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+}

@@ -1,0 +1,42 @@
+using PromptQueue.Core.OpenRouter;
+
+namespace PromptQueue.Core.Processing;
+
+/// <summary>How long a job waits before its next attempt.</summary>
+public static class RetryDelay
+{
+    /// <summary>Used when a per-minute 429 names no reset time.</summary>
+    private static readonly TimeSpan DefaultRateLimitWait = TimeSpan.FromMinutes(1);
+
+    private static readonly TimeSpan MinimumWait = TimeSpan.FromSeconds(1);
+
+    public static TimeSpan For(ChatRetryLater retry, int attempts, DateTimeOffset now, PromptQueueOptions options) =>
+        For(retry, attempts, now, options, Random.Shared);
+
+    public static TimeSpan For(ChatRetryLater retry, int attempts, DateTimeOffset now, PromptQueueOptions options, Random random)
+    {
+        ArgumentNullException.ThrowIfNull(retry);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(random);
+        var untilReset = retry.RateLimit?.ResetsAt - now;
+        var wait = retry.Reason switch
+        {
+            RetryReason.RateLimitedPerDay => untilReset ?? NextUtcMidnight(now) - now,
+            RetryReason.RateLimitedPerMinute or RetryReason.RateLimited => untilReset ?? retry.RetryAfter ?? DefaultRateLimitWait,
+            _ => retry.RetryAfter ?? FullJitter(attempts, options, random),
+        };
+        return wait < MinimumWait ? MinimumWait : wait;
+    }
+
+    /// <summary>Exponential backoff with full jitter: spreads retries of many jobs instead of synchronising them.</summary>
+    public static TimeSpan FullJitter(int attempts, PromptQueueOptions options, Random random)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(random);
+        var exponent = Math.Clamp(attempts - 1, 0, 30);
+        var ceiling = Math.Min(options.RetryMaxDelay.TotalMilliseconds, options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, exponent));
+        return TimeSpan.FromMilliseconds(random.NextDouble() * ceiling);
+    }
+
+    public static DateTimeOffset NextUtcMidnight(DateTimeOffset now) => new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero).AddDays(1);
+}

@@ -1,0 +1,38 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace PromptQueue.Core;
+
+/// <summary>Where PromptQueue keeps its work and how hard it tries.</summary>
+public sealed class PromptQueueOptions
+{
+    public const string SectionName = "PromptQueue";
+
+    /// <summary>The name of the app setting that holds the storage connection (shared with the Functions host).</summary>
+    public const string StorageConnectionName = "AzureWebJobsStorage";
+
+    /// <summary>The job queue; the Functions host adds "-poison" for the messages it gives up on.</summary>
+    [Required, RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,54}[a-z0-9]$", ErrorMessage = "JobQueue must be a valid queue name of at most 56 characters, so that its '-poison' queue is valid too.")]
+    public string JobQueue { get; set; } = "prompt-jobs";
+
+    [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$", ErrorMessage = "JobTable must be a valid table name.")]
+    public string JobTable { get; set; } = "PromptJobs";
+
+    /// <summary>How many model calls one job may make before it is marked Failed. Rate-limit waits do not count.</summary>
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = 6;
+
+    /// <summary>How long a worker's claim on a running job lasts; past it, another worker may take the job over.</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]
+    public TimeSpan ClaimDuration { get; set; } = TimeSpan.FromMinutes(20);
+
+    /// <summary>First retry delay after a transient failure; later ones double, with full jitter.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long to hold jobs back after the API rejects the account itself (bad key, no credits).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan SystemicFailurePause { get; set; } = TimeSpan.FromMinutes(5);
+}

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using PromptQueue.Contracts;
+using PromptQueue.Core.OpenRouter;
+using PromptQueue.Core.Processing;
+using PromptQueue.Core.Storage;
+using PromptQueue.Core.Submission;
+
+namespace PromptQueue.Core;
+
+/// <summary>The one place where PromptQueue's services are wired, for every host.</summary>
+public static class PromptQueueServiceCollectionExtensions
+{
+    public static IServiceCollection AddPromptQueueCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<PromptQueueOptions>().BindConfiguration(PromptQueueOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<JobLimits>().BindConfiguration(JobLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+
+        // Tests and hosts with their own clients register them first; otherwise they come from the storage setting.
+        services.TryAddSingleton(_ => StorageClients.CreateQueues(configuration, PromptQueueOptions.StorageConnectionName));
+        services.TryAddSingleton(_ => StorageClients.CreateTables(configuration, PromptQueueOptions.StorageConnectionName));
+
+        services.AddOpenRouterClient(configuration);
+        services.TryAddSingleton<JobStore>();
+        services.TryAddSingleton<JobQueueClient>();
+        services.TryAddSingleton<ChatRequestFactory>();
+        services.TryAddSingleton<JobRecordFactory>();
+        services.TryAddSingleton<JobProcessor>();
+        services.TryAddSingleton<JobSubmitter>();
+        services.TryAddSingleton<JobResults>();
+        services.AddHostedService<StorageInitializer>();
+        return services;
+    }
+}

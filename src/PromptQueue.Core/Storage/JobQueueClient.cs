@@ -1,0 +1,32 @@
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Options;
+using PromptQueue.Contracts;
+
+namespace PromptQueue.Core.Storage;
+
+/// <summary>Sends job references to the job queue, now or after a delay.</summary>
+public sealed class JobQueueClient
+{
+    /// <summary>The queue service refuses visibility delays beyond seven days; longer waits are re-deferred on arrival.</summary>
+    public static readonly TimeSpan MaxDelay = TimeSpan.FromDays(7) - TimeSpan.FromMinutes(1);
+
+    public JobQueueClient(QueueServiceClient queues, IOptions<PromptQueueOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(queues);
+        ArgumentNullException.ThrowIfNull(options);
+        Client = queues.GetQueueClient(options.Value.JobQueue);
+    }
+
+    /// <summary>The underlying queue, for hosts that receive from it.</summary>
+    public QueueClient Client { get; }
+
+    public Task EnsureCreatedAsync(CancellationToken cancellationToken) => Client.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+
+    /// <summary>Enqueues a reference to a stored job, visible after <paramref name="delay"/> (capped at seven days).</summary>
+    public async Task SendAsync(string jobId, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var visibility = delay <= TimeSpan.Zero ? (TimeSpan?)null : delay > MaxDelay ? MaxDelay : delay;
+        // A message must outlive its visibility delay, and a waiting job must never expire from the queue.
+        await Client.SendMessageAsync(JobQueueMessage.CreateReference(jobId), visibility, TimeSpan.FromSeconds(-1), cancellationToken);
+    }
+}

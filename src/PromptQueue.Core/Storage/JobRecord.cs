@@ -1,0 +1,132 @@
+using System.Runtime.Serialization;
+using Azure;
+using Azure.Data.Tables;
+using PromptQueue.Contracts;
+
+namespace PromptQueue.Core.Storage;
+
+/// <summary>The <c>job</c> row of a job's partition: its status and everything known about it except long texts.</summary>
+/// <remarks>
+/// Long texts (the request, the answer, the reasoning trace, a rejected payload) live in rows of their own in the same
+/// partition, because one Table string holds at most 32K characters; this row only counts their chunks.
+/// </remarks>
+public sealed class JobRecord : ITableEntity
+{
+    public const string RowKeyValue = "job";
+
+    /// <summary>The job id.</summary>
+    public string PartitionKey { get; set; } = "";
+
+    public string RowKey { get; set; } = RowKeyValue;
+
+    public DateTimeOffset? Timestamp { get; set; }
+
+    public ETag ETag { get; set; }
+
+    [IgnoreDataMember]
+    public string JobId => PartitionKey;
+
+    /// <summary>Stored as the status name, so the table reads well in Storage Explorer.</summary>
+    public JobStatus Status { get; set; }
+
+    /// <summary>Where the job came from: queue, http, run, batch.</summary>
+    public string? Source { get; set; }
+
+    /// <summary>SHA-256 of the request, to tell a resubmission of the same job from a clash of ids.</summary>
+    public string? RequestHash { get; set; }
+
+    public DateTimeOffset? QueuedAt { get; set; }
+
+    public DateTimeOffset? StartedAt { get; set; }
+
+    public DateTimeOffset? CompletedAt { get; set; }
+
+    /// <summary>When a Waiting job becomes due again.</summary>
+    public DateTimeOffset? NextAttemptAt { get; set; }
+
+    /// <summary>Why a Waiting job waits.</summary>
+    public string? WaitReason { get; set; }
+
+    /// <summary>Until when the running worker's claim holds.</summary>
+    public DateTimeOffset? ClaimedUntil { get; set; }
+
+    /// <summary>Model calls made for this job (rate-limit rejections excluded).</summary>
+    public int Attempts { get; set; }
+
+    public string? RequestedModel { get; set; }
+
+    public string? UsedModel { get; set; }
+
+    public string? Provider { get; set; }
+
+    public string? GenerationId { get; set; }
+
+    public string? FinishReason { get; set; }
+
+    public string? NativeFinishReason { get; set; }
+
+    public int? PromptTokens { get; set; }
+
+    public int? CompletionTokens { get; set; }
+
+    public int? ReasoningTokens { get; set; }
+
+    public int? CachedTokens { get; set; }
+
+    public int? TotalTokens { get; set; }
+
+    /// <summary>Cost in OpenRouter credits (USD); zero on free models.</summary>
+    public double? Cost { get; set; }
+
+    /// <summary>The first characters of the answer, for listings; the whole answer is in its own rows.</summary>
+    public string? AnswerPreview { get; set; }
+
+    public int? ToolCallCount { get; set; }
+
+    public string? ErrorCode { get; set; }
+
+    public string? ErrorMessage { get; set; }
+
+    public int? ErrorHttpStatus { get; set; }
+
+    /// <summary>The provider's own error body, as received (at most 32,000 characters).</summary>
+    public string? ErrorRawBody { get; set; }
+
+    public int RequestChunks { get; set; }
+
+    public int AnswerChunks { get; set; }
+
+    public int ReasoningChunks { get; set; }
+
+    public int ReasoningDetailsChunks { get; set; }
+
+    public int ToolCallsChunks { get; set; }
+
+    public int PayloadChunks { get; set; }
+
+    /// <summary>Chunk count of the given text stream.</summary>
+    public int ChunksOf(JobText text) => text switch
+    {
+        JobText.Request => RequestChunks,
+        JobText.Answer => AnswerChunks,
+        JobText.Reasoning => ReasoningChunks,
+        JobText.ReasoningDetails => ReasoningDetailsChunks,
+        JobText.ToolCalls => ToolCallsChunks,
+        JobText.Payload => PayloadChunks,
+        _ => throw new ArgumentOutOfRangeException(nameof(text), text, null),
+    };
+
+    internal void SetChunks(JobText text, int count)
+    {
+        switch (text)
+        {
+            case JobText.Request: RequestChunks = count; break;
+            case JobText.Answer: AnswerChunks = count; break;
+            case JobText.Reasoning: ReasoningChunks = count; break;
+            case JobText.ReasoningDetails: ReasoningDetailsChunks = count; break;
+            case JobText.ToolCalls: ToolCallsChunks = count; break;
+            case JobText.Payload: PayloadChunks = count; break;
+            default: throw new ArgumentOutOfRangeException(nameof(text), text, null);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+namespace PromptQueue.Core.Storage;
+
+/// <summary>The long texts of a job, each stored as numbered chunk rows beside the job row.</summary>
+public enum JobText
+{
+    /// <summary>The job as submitted (JSON).</summary>
+    Request,
+
+    /// <summary>The model's answer.</summary>
+    Answer,
+
+    /// <summary>The model's reasoning trace as plain text.</summary>
+    Reasoning,
+
+    /// <summary>The reasoning as OpenRouter's <c>reasoning_details</c> JSON array, unmodified.</summary>
+    ReasoningDetails,
+
+    /// <summary>Tool calls the model asked for (JSON).</summary>
+    ToolCalls,
+
+    /// <summary>The raw payload of a rejected or dead-lettered message, kept as received.</summary>
+    Payload,
+}
+
+/// <summary>Row keys and splitting of text chunks.</summary>
+public static class JobTextRows
+{
+    /// <summary>
+    /// Characters per chunk row. A Table string holds at most 32K UTF-16 characters; a little headroom keeps clear of
+    /// the limit, and one string per row keeps each entity far below the 1 MiB cap however the service counts bytes.
+    /// </summary>
+    public const int ChunkChars = 30_000;
+
+    public const string TextProperty = "Text";
+
+    public static string Prefix(JobText text) => text switch
+    {
+        JobText.Request => "request-",
+        JobText.Answer => "answer-",
+        JobText.Reasoning => "trace-",
+        JobText.ReasoningDetails => "details-",
+        JobText.ToolCalls => "tools-",
+        JobText.Payload => "payload-",
+        _ => throw new ArgumentOutOfRangeException(nameof(text), text, null),
+    };
+
+    public static string RowKey(JobText text, int index) => Prefix(text) + index.ToString("D5", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Splits a text into chunks of at most <paramref name="maxChars"/>, never between the halves of a surrogate pair.</summary>
+    public static List<string> Split(string text, int maxChars = ChunkChars)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxChars, 2);
+        var chunks = new List<string>(text.Length / maxChars + 1);
+        var start = 0;
+        while (start < text.Length)
+        {
+            var length = Math.Min(maxChars, text.Length - start);
+            if (start + length < text.Length && char.IsHighSurrogate(text[start + length - 1]))
+            {
+                length--;
+            }
+
+            chunks.Add(text.Substring(start, length));
+            start += length;
+        }
+
+        return chunks;
+    }
+}

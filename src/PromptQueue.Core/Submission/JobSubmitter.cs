@@ -1,0 +1,55 @@
+using System.Text;
+using Microsoft.Extensions.Options;
+using PromptQueue.Contracts;
+using PromptQueue.Core.Processing;
+using PromptQueue.Core.Storage;
+
+namespace PromptQueue.Core.Submission;
+
+/// <summary>The result of a submission: the job's id and whether it is new, or why it was refused.</summary>
+public sealed record JobSubmission(string? JobId, bool Created, IReadOnlyList<JobValidationError> Errors)
+{
+    public bool Accepted => JobId is not null;
+}
+
+/// <summary>Stores a job as Queued and puts a reference to it on the job queue.</summary>
+/// <remarks>
+/// A job that names its own id is idempotent: the same id with the same request returns the existing job, while the
+/// same id with a different request is refused.
+/// </remarks>
+public sealed class JobSubmitter(JobStore store, JobQueueClient queue, JobRecordFactory records, IOptions<JobLimits> limits, TimeProvider time)
+{
+    public async Task<JobSubmission> SubmitAsync(string json, string source, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        var read = PromptJobReader.Read(Encoding.UTF8.GetBytes(json), limits.Value);
+        if (!read.IsValid)
+        {
+            return new JobSubmission(null, false, read.Errors);
+        }
+
+        var job = read.Job!;
+        var jobId = job.Id ?? JobIds.New(time.GetUtcNow());
+        var record = records.Queued(jobId, job, json, source);
+        if (await store.TryCreateAsync(record, JobRecordFactory.RequestText(json), cancellationToken))
+        {
+            await queue.SendAsync(jobId, TimeSpan.Zero, cancellationToken);
+            return new JobSubmission(jobId, true, []);
+        }
+
+        var existing = await store.FindAsync(jobId, cancellationToken);
+        if (existing is null || existing.RequestHash != record.RequestHash)
+        {
+            return new JobSubmission(null, false, [new JobValidationError("$.id", $"job id '{jobId}' is already used by a different job")]);
+        }
+
+        if (existing.Status == JobStatus.Queued)
+        {
+            // The first submission may have stopped between storing the job and enqueueing it; a second
+            // message is harmless because the processor claims each job once.
+            await queue.SendAsync(jobId, TimeSpan.Zero, cancellationToken);
+        }
+
+        return new JobSubmission(jobId, false, []);
+    }
+}

@@ -1,0 +1,22 @@
+using PromptQueue.Contracts;
+using PromptQueue.Core.Submission;
+
+namespace PromptQueue.Core.Tests.Processing;
+
+public sealed class JobIdsTests
+{
+    [Fact]
+    public void New_ManyIds_AreUniqueValidAndSortByTime()
+    {
+        // Arrange
+        var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+        // Act
+        var ids = Enumerable.Range(0, 1000).Select(i => JobIds.New(start.AddMilliseconds(i))).ToList();
+
+        // Assert
+        Assert.Equal(ids.Count, ids.Distinct(StringComparer.Ordinal).Count());
+        Assert.All(ids, id => Assert.True(PromptJobReader.IsValidJobId(id), id));
+        Assert.Equal(ids, ids.Order(StringComparer.Ordinal));
+    }
+}

@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using PromptQueue.IntegrationTests.Infrastructure;
+
+namespace PromptQueue.IntegrationTests.Cli;
+
+/// <summary>The standalone host driven end to end: a real process, the real queue and tables, the built-in simulator.</summary>
+[Collection(AzuriteTests.Name)]
+public sealed partial class PromptqEndToEndTests(AzuriteFixture azurite) : IDisposable
+{
+    private readonly string _workDirectory = Directory.CreateTempSubdirectory("promptq-e2e-").FullName;
+
+    [Fact]
+    public async Task Run_JsonlFile_ProcessesEveryJobAndPrintsAnswersWithReasoning()
+    {
+        // Arrange
+        var file = Path.Combine(_workDirectory, "jobs.jsonl");
+        await File.WriteAllLinesAsync(file,
+        [
+            """{"prompt":"What is the capital of France?"}""",
+            "",
+            """{"system":"Answer briefly.","prompt":"Why do leaves change colour?","reasoning":{"effort":"low"}}""",
+            """{"prompt": 7}""",
+        ]);
+        var environment = Storage();
+
+        // Act
+        var run = await PromptqProcess.RunAsync(environment, "run", file);
+
+        // Assert
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.Output}\n{run.Errors}");
+        Assert.Contains("No OPENROUTER_API_KEY is set", run.Errors, StringComparison.Ordinal);
+        Assert.Contains("jobs.jsonl:4: $.prompt: must be a string, not a number", run.Errors, StringComparison.Ordinal);
+        Assert.Contains("Submitted 2 job(s)", run.Output, StringComparison.Ordinal);
+        Assert.Contains("Done: 2 completed, 0 not completed", run.Output, StringComparison.Ordinal);
+        var jobIds = JobHeader().Matches(run.Output).Select(m => m.Groups["id"].Value).ToList();
+        Assert.Equal(2, jobIds.Count);
+        Assert.Equal(2, Regex.Count(run.Output, "^Reasoning \\(", RegexOptions.Multiline));
+        Assert.Equal(2, Regex.Count(run.Output, "^Answer \\(finish reason stop\\):", RegexOptions.Multiline));
+
+        // Act: the stored result can be read back later, by id.
+        var show = await PromptqProcess.RunAsync(environment, "show", jobIds[0]);
+
+        // Assert
+        Assert.True(show.ExitCode == 0, $"exit {show.ExitCode}\n{show.Output}\n{show.Errors}");
+        Assert.Contains($"== {jobIds[0]}  Completed", show.Output, StringComparison.Ordinal);
+        Assert.Contains("reasoning_details:", show.Output, StringComparison.Ordinal);
+        Assert.Contains("\"type\": \"reasoning.text\"", show.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_StorageUnreachable_EndsWithAClearMessageAndNoStackTrace()
+    {
+        // Arrange: a port that nothing listens on.
+        var port = FreePort();
+        var file = Path.Combine(_workDirectory, "one.jsonl");
+        await File.WriteAllTextAsync(file, """{"prompt":"hi"}""");
+        var environment = new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;QueueEndpoint=http://127.0.0.1:{port}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1;",
+        };
+
+        // Act
+        var run = await PromptqProcess.RunAsync(environment, "run", file);
+
+        // Assert
+        Assert.Equal(69, run.ExitCode);
+        Assert.Contains("promptq: cannot reach Azure Storage", run.Errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("Eby8vdM02", run.Errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Show_UnknownJob_SaysSo()
+    {
+        // Act
+        var show = await PromptqProcess.RunAsync(Storage(), "show", "job-does-not-exist");
+
+        // Assert
+        Assert.Equal(64, show.ExitCode);
+        Assert.Contains("no job 'job-does-not-exist'", show.Errors, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => Directory.Delete(_workDirectory, recursive: true);
+
+    private Dictionary<string, string?> Storage()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..12];
+        return new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["PromptQueue__JobQueue"] = "cli-" + suffix,
+            ["PromptQueue__JobTable"] = "Cli" + suffix,
+        };
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [GeneratedRegex("^== (?<id>job-[0-9a-z]+)  Completed", RegexOptions.Multiline)]
+    private static partial Regex JobHeader();
+}

@@ -1,0 +1,52 @@
+using System.Text.Json;
+
+namespace PromptQueue.IntegrationTests.Functions;
+
+/// <summary>
+/// Core Tools cannot run here, so the trigger wiring the Functions host would index is checked from the
+/// <c>functions.metadata</c> file the Worker SDK generates at build time.
+/// </summary>
+public sealed class FunctionsMetadataTests
+{
+    [Fact]
+    public void FunctionsMetadata_Generated_DeclaresBothQueueTriggersWithTheirSettings()
+    {
+        // Arrange
+        var path = Path.Combine(AppContext.BaseDirectory, "functions.metadata");
+        Assert.True(File.Exists(path), $"functions.metadata was not generated next to the test assembly ({path})");
+
+        // Act
+        using var metadata = JsonDocument.Parse(File.ReadAllText(path));
+        var functions = metadata.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.Clone());
+
+        // Assert
+        Assert.Equal(["DeadLetterJob", "ProcessJob"], functions.Keys.Order(StringComparer.Ordinal));
+        AssertQueueTrigger(functions["ProcessJob"], "%PromptQueue:JobQueue%", "PromptQueue.Functions.ProcessJob.Run");
+        AssertQueueTrigger(functions["DeadLetterJob"], "%PromptQueue:JobQueue%-poison", "PromptQueue.Functions.DeadLetterJob.Run");
+    }
+
+    [Fact]
+    public void HostJson_QueueSettings_AcceptPlainAndBase64SendersAndNeverRetryBackToBack()
+    {
+        // Arrange
+        var path = Path.Combine(AppContext.BaseDirectory, "host.json");
+
+        // Act
+        using var host = JsonDocument.Parse(File.ReadAllText(path));
+        var queues = host.RootElement.GetProperty("extensions").GetProperty("queues");
+
+        // Assert: "none" hands the worker the raw text, and the worker decodes plain JSON and base64 alike.
+        Assert.Equal("none", queues.GetProperty("messageEncoding").GetString());
+        Assert.True(TimeSpan.Parse(queues.GetProperty("visibilityTimeout").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > TimeSpan.Zero);
+        Assert.Equal("2.0", host.RootElement.GetProperty("version").GetString());
+    }
+
+    private static void AssertQueueTrigger(JsonElement function, string queueName, string entryPoint)
+    {
+        Assert.Equal(entryPoint, function.GetProperty("entryPoint").GetString());
+        var binding = Assert.Single(function.GetProperty("bindings").EnumerateArray());
+        Assert.Equal("queueTrigger", binding.GetProperty("type").GetString());
+        Assert.Equal(queueName, binding.GetProperty("queueName").GetString());
+        Assert.Equal("AzureWebJobsStorage", binding.GetProperty("connection").GetString());
+    }
+}

@@ -1,0 +1,80 @@
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using PromptQueue.Core;
+using PromptQueue.Core.Processing;
+using PromptQueue.Core.Storage;
+using PromptQueue.Simulator;
+
+namespace PromptQueue.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// PromptQueue's core services wired exactly as the hosts wire them, against the shared Azurite and a fresh
+/// simulator, with a queue and table of its own so tests never see each other's jobs.
+/// </summary>
+public sealed class TestApp : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    private TestApp(ServiceProvider services, OpenRouterSimulator simulator, IConfiguration configuration)
+    {
+        _services = services;
+        Simulator = simulator;
+        Configuration = configuration;
+    }
+
+    public OpenRouterSimulator Simulator { get; }
+
+    public IConfiguration Configuration { get; }
+
+    public string JobQueueName => Configuration["PromptQueue:JobQueue"]!;
+
+    public JobProcessor Processor => Get<JobProcessor>();
+
+    public JobStore Store => Get<JobStore>();
+
+    public static async Task<TestApp> StartAsync(AzuriteFixture azurite, Action<Dictionary<string, string?>>? configure = null, SimulatorOptions? simulatorOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(azurite);
+        var simulator = await OpenRouterSimulator.StartAsync(simulatorOptions ?? new SimulatorOptions());
+        var suffix = Guid.NewGuid().ToString("N")[..12];
+        var settings = new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["PromptQueue:JobQueue"] = "jobs-" + suffix,
+            ["PromptQueue:JobTable"] = "Jobs" + suffix,
+            ["PromptQueue:RetryBaseDelay"] = "00:00:01",
+            ["OpenRouter:BaseUrl"] = simulator.BaseUrl.ToString(),
+        };
+        configure?.Invoke(settings);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+
+        var services = new ServiceCollection()
+            .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
+            .AddSingleton<IConfiguration>(configuration)
+            .AddPromptQueueCore(configuration)
+            .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        var app = new TestApp(services, simulator, configuration);
+        await app.Get<JobStore>().EnsureCreatedAsync(CancellationToken.None);
+        await app.Get<JobQueueClient>().EnsureCreatedAsync(CancellationToken.None);
+        return app;
+    }
+
+    public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
+
+    /// <summary>A client for the job queue that sends and receives text as is, as the trigger reads it.</summary>
+    public QueueClient JobQueue(QueueMessageEncoding encoding = QueueMessageEncoding.None) =>
+        new(ConnectionString, JobQueueName, new QueueClientOptions { MessageEncoding = encoding });
+
+    public string ConnectionString => Configuration["AzureWebJobsStorage"]!;
+
+    public TableClient JobTable => Get<TableServiceClient>().GetTableClient(Configuration["PromptQueue:JobTable"]);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        await Simulator.DisposeAsync();
+    }
+}
