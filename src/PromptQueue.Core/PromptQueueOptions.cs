@@ -32,6 +32,10 @@ public sealed class PromptQueueOptions
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>The longest Retry-After honoured; a larger one from a misbehaving server is cut to this.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>How long to hold jobs back after the API rejects the account itself (bad key, no credits).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan SystemicFailurePause { get; set; } = TimeSpan.FromMinutes(5);

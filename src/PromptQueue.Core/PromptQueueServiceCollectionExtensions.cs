@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using PromptQueue.Contracts;
+using PromptQueue.Core.Budget;
 using PromptQueue.Core.OpenRouter;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
@@ -16,6 +17,7 @@ public static class PromptQueueServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<PromptQueueOptions>().BindConfiguration(PromptQueueOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BudgetOptions>().BindConfiguration(BudgetOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<JobLimits>().BindConfiguration(JobLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
 
@@ -31,6 +33,9 @@ public static class PromptQueueServiceCollectionExtensions
         services.TryAddSingleton<JobProcessor>();
         services.TryAddSingleton<JobSubmitter>();
         services.TryAddSingleton<JobResults>();
+        services.TryAddSingleton<TableBudgetStore>();
+        services.TryAddSingleton<IBudgetStore>(sp => sp.GetRequiredService<TableBudgetStore>());
+        services.TryAddSingleton<RequestBudget>();
         services.AddHostedService<StorageInitializer>();
         return services;
     }

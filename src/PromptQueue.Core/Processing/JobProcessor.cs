@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PromptQueue.Contracts;
+using PromptQueue.Core.Budget;
 using PromptQueue.Core.OpenRouter;
 using PromptQueue.Core.Storage;
 
@@ -41,7 +42,9 @@ public sealed partial class JobProcessor(
     JobRecordFactory records,
     IChatCompletionClient chat,
     ChatRequestFactory requests,
+    RequestBudget budget,
     IOptions<PromptQueueOptions> options,
+    IOptions<BudgetOptions> budgetOptions,
     IOptions<JobLimits> limits,
     TimeProvider time,
     ILogger<JobProcessor> logger)
@@ -201,7 +204,13 @@ public sealed partial class JobProcessor(
             return new(record.JobId, JobOutcome.Failed);
         }
 
-        var outcome = await chat.CompleteAsync(requests.Create(job), cancellationToken);
+        var request = requests.Create(job);
+        if (await WaitForSlotAsync(record, requests.ModelFor(job), cancellationToken) is { } deferred)
+        {
+            return deferred;
+        }
+
+        var outcome = await chat.CompleteAsync(request, cancellationToken);
         return outcome switch
         {
             ChatSucceeded success => await CompleteAsync(record, success.Completion, cancellationToken),
@@ -253,6 +262,40 @@ public sealed partial class JobProcessor(
         }
     }
 
+    /// <summary>
+    /// Takes a slot from the shared budget, waiting for it when it is a few seconds away. Returns the deferral when
+    /// the slot is further off: the job then waits, without losing an attempt, and nothing was spent.
+    /// </summary>
+    private async Task<JobProcessingResult?> WaitForSlotAsync(JobRecord record, string model, CancellationToken cancellationToken)
+    {
+        if (!budget.Meters(model))
+        {
+            return null;
+        }
+
+        switch (await budget.AcquireAsync(cancellationToken))
+        {
+            case BudgetGranted granted:
+                var wait = granted.SlotAt - time.GetUtcNow();
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, time, cancellationToken);
+                }
+
+                return null;
+
+            case BudgetDeferred deferred:
+                record.Attempts--;
+                return await WaitAsync(record, Spread(deferred.Until), deferred.Reason.ToString(), null, cancellationToken);
+
+            default:
+                throw new InvalidOperationException("Unknown budget decision.");
+        }
+    }
+
+    /// <summary>A moment within the deferral spread after <paramref name="earliest"/>, so waiting jobs come back staggered.</summary>
+    private DateTimeOffset Spread(DateTimeOffset earliest) => earliest + budgetOptions.Value.DeferralSpread * Random.Shared.NextDouble();
+
     private async Task<PromptJob?> LoadJobAsync(JobRecord record, CancellationToken cancellationToken)
     {
         var json = await store.ReadTextAsync(record, JobText.Request, cancellationToken);
@@ -300,10 +343,14 @@ public sealed partial class JobProcessor(
         var rateLimited = retry.Reason is RetryReason.RateLimitedPerMinute or RetryReason.RateLimitedPerDay or RetryReason.RateLimited;
         if (rateLimited)
         {
-            // The API refused to start the call: waiting for quota never costs the job an attempt.
+            // The API refused to start the call: waiting for quota never costs the job an attempt, and every
+            // instance learns the reset so that none of them asks again before it.
             record.Attempts--;
+            await budget.LearnAsync(retry, cancellationToken);
+            return await WaitAsync(record, Spread(now + RetryDelay.For(retry, record.Attempts, now, _options)), retry.Reason.ToString(), retry.Error, cancellationToken);
         }
-        else if (record.Attempts >= _options.MaxAttempts)
+
+        if (record.Attempts >= _options.MaxAttempts)
         {
             var summary = $"gave up after {record.Attempts} attempts; the last one failed with: {retry.Error.Message}";
             return await FailAsync(record, retry.Error, summary, cancellationToken);
@@ -315,12 +362,15 @@ public sealed partial class JobProcessor(
 
     private async Task<JobProcessingResult> HoldForAccountProblemAsync(JobRecord record, ProviderError error, CancellationToken cancellationToken)
     {
+        // A bad key or an empty account fails every job alike: pause every instance instead of failing them all.
         record.Attempts--;
+        var until = time.GetUtcNow() + _options.SystemicFailurePause;
         LogAccountProblem(error.HttpStatus, error.Message, _options.SystemicFailurePause);
-        return await WaitAsync(record, time.GetUtcNow() + _options.SystemicFailurePause, "AccountProblem", error, cancellationToken);
+        await budget.PauseAsync(until, $"OpenRouter refused the account (HTTP {error.HttpStatus}): {error.Message}", cancellationToken);
+        return await WaitAsync(record, Spread(until), "AccountProblem", error, cancellationToken);
     }
 
-    private async Task<JobProcessingResult> WaitAsync(JobRecord record, DateTimeOffset until, string reason, ProviderError error, CancellationToken cancellationToken)
+    private async Task<JobProcessingResult> WaitAsync(JobRecord record, DateTimeOffset until, string reason, ProviderError? error, CancellationToken cancellationToken)
     {
         // The message goes out before the status changes: if the write below fails, the job is still Running
         // with a claim, and that message will find it and take it over once the claim lapses.
@@ -362,6 +412,6 @@ public sealed partial class JobProcessor(
     [LoggerMessage(LogLevel.Error, "Job {JobId} dead-lettered: the host gave up on its message after repeated failures")]
     private partial void LogDeadLettered(string jobId);
 
-    [LoggerMessage(LogLevel.Error, "OpenRouter refused the account itself (HTTP {Status}: {Message}); jobs are held for {Pause} instead of failing")]
+    [LoggerMessage(LogLevel.Error, "OpenRouter refused the account itself (HTTP {Status}: {Message}); every instance pauses for {Pause} instead of failing jobs")]
     private partial void LogAccountProblem(int? status, string message, TimeSpan pause);
 }

@@ -108,13 +108,17 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
         SetError(record, error, summary);
     }
 
-    public static void MarkWaiting(JobRecord record, DateTimeOffset until, string reason, ProviderError lastError)
+    /// <summary>Marks the job waiting; a wait for quota has no error of its own and keeps the last one.</summary>
+    public static void MarkWaiting(JobRecord record, DateTimeOffset until, string reason, ProviderError? lastError)
     {
         record.Status = JobStatus.Waiting;
         record.ClaimedUntil = null;
         record.NextAttemptAt = until;
         record.WaitReason = reason;
-        SetError(record, lastError, null);
+        if (lastError is not null)
+        {
+            SetError(record, lastError, null);
+        }
     }
 
     public void MarkDeadLettered(JobRecord record)

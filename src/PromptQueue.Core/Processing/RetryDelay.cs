@@ -19,11 +19,12 @@ public static class RetryDelay
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(random);
         var untilReset = retry.RateLimit?.ResetsAt - now;
+        var retryAfter = retry.RetryAfter > options.MaxRetryAfter ? options.MaxRetryAfter : retry.RetryAfter;
         var wait = retry.Reason switch
         {
-            RetryReason.RateLimitedPerDay => untilReset ?? NextUtcMidnight(now) - now,
-            RetryReason.RateLimitedPerMinute or RetryReason.RateLimited => untilReset ?? retry.RetryAfter ?? DefaultRateLimitWait,
-            _ => retry.RetryAfter ?? FullJitter(attempts, options, random),
+            RetryReason.RateLimitedPerDay => untilReset ?? Budget.BudgetRules.NextUtcMidnight(now) - now,
+            RetryReason.RateLimitedPerMinute or RetryReason.RateLimited => untilReset ?? retryAfter ?? DefaultRateLimitWait,
+            _ => retryAfter ?? FullJitter(attempts, options, random),
         };
         return wait < MinimumWait ? MinimumWait : wait;
     }
@@ -38,5 +39,4 @@ public static class RetryDelay
         return TimeSpan.FromMilliseconds(random.NextDouble() * ceiling);
     }
 
-    public static DateTimeOffset NextUtcMidnight(DateTimeOffset now) => new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero).AddDays(1);
 }

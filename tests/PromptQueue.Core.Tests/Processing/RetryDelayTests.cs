@@ -65,7 +65,7 @@ public sealed class RetryDelayTests
     public void NextUtcMidnight_LateEvening_IsTheNextDay()
     {
         // Act
-        var midnight = RetryDelay.NextUtcMidnight(Now);
+        var midnight = PromptQueue.Core.Budget.BudgetRules.NextUtcMidnight(Now);
 
         // Assert
         Assert.Equal(new DateTimeOffset(2026, 11, 26, 0, 0, 0, TimeSpan.Zero), midnight);

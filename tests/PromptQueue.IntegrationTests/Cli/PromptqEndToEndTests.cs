@@ -92,6 +92,10 @@ public sealed partial class PromptqEndToEndTests(AzuriteFixture azurite) : IDisp
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["PromptQueue__JobQueue"] = "cli-" + suffix,
             ["PromptQueue__JobTable"] = "Cli" + suffix,
+            ["Budget__Table"] = "CliBudget" + suffix,
+
+            // Pacing is tested on its own; here it would only make the run slower.
+            ["Budget__RequestsPerMinute"] = "1200",
         };
     }
 

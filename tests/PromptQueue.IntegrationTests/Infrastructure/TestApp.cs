@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PromptQueue.Core;
+using PromptQueue.Core.Budget;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
 using PromptQueue.Simulator;
@@ -35,7 +36,11 @@ public sealed class TestApp : IAsyncDisposable
 
     public JobStore Store => Get<JobStore>();
 
-    public static async Task<TestApp> StartAsync(AzuriteFixture azurite, Action<Dictionary<string, string?>>? configure = null, SimulatorOptions? simulatorOptions = null)
+    public static async Task<TestApp> StartAsync(
+        AzuriteFixture azurite,
+        Action<Dictionary<string, string?>>? configure = null,
+        SimulatorOptions? simulatorOptions = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         ArgumentNullException.ThrowIfNull(azurite);
         var simulator = await OpenRouterSimulator.StartAsync(simulatorOptions ?? new SimulatorOptions());
@@ -45,20 +50,23 @@ public sealed class TestApp : IAsyncDisposable
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["PromptQueue:JobQueue"] = "jobs-" + suffix,
             ["PromptQueue:JobTable"] = "Jobs" + suffix,
+            ["Budget:Table"] = "Budget" + suffix,
             ["PromptQueue:RetryBaseDelay"] = "00:00:01",
             ["OpenRouter:BaseUrl"] = simulator.BaseUrl.ToString(),
         };
         configure?.Invoke(settings);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
 
-        var services = new ServiceCollection()
+        var collection = new ServiceCollection()
             .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
             .AddSingleton<IConfiguration>(configuration)
-            .AddPromptQueueCore(configuration)
-            .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+            .AddPromptQueueCore(configuration);
+        configureServices?.Invoke(collection);
+        var services = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         var app = new TestApp(services, simulator, configuration);
         await app.Get<JobStore>().EnsureCreatedAsync(CancellationToken.None);
         await app.Get<JobQueueClient>().EnsureCreatedAsync(CancellationToken.None);
+        await app.Get<TableBudgetStore>().EnsureCreatedAsync(CancellationToken.None);
         return app;
     }
 

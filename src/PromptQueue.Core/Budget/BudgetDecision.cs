@@ -1,0 +1,26 @@
+namespace PromptQueue.Core.Budget;
+
+/// <summary>Why the budget holds a request back.</summary>
+public enum BudgetWait
+{
+    /// <summary>The next even-spaced slot is further away than a worker waits inline.</summary>
+    Spacing,
+
+    /// <summary>A per-minute 429 blocks requests until its reset.</summary>
+    RateLimited,
+
+    /// <summary>Today's requests are spent.</summary>
+    DailyLimit,
+
+    /// <summary>The account itself was refused (bad key, no credits); every instance holds off.</summary>
+    Paused,
+}
+
+/// <summary>The budget's answer to a request for a slot.</summary>
+public abstract record BudgetDecision;
+
+/// <summary>A request may start at <paramref name="SlotAt"/>, which is now or a few seconds away; the slot is spent.</summary>
+public sealed record BudgetGranted(DateTimeOffset SlotAt) : BudgetDecision;
+
+/// <summary>No slot soon: come back at <paramref name="Until"/>. Nothing was spent.</summary>
+public sealed record BudgetDeferred(DateTimeOffset Until, BudgetWait Reason, string Detail) : BudgetDecision;

@@ -1,0 +1,31 @@
+namespace PromptQueue.Core.Budget;
+
+/// <summary>The shared budget at one moment: what has been spent, and what the API has taught us.</summary>
+/// <remarks>Kept as one Table entity so that one conditional write grants a request against both limits at once.</remarks>
+public sealed record BudgetState
+{
+    /// <summary>The UTC day <see cref="DayUsed"/> counts, as yyyy-MM-dd.</summary>
+    public string Day { get; init; } = "";
+
+    public int DayUsed { get; init; }
+
+    /// <summary>The earliest moment the next request may start (GCRA's theoretical arrival time).</summary>
+    public DateTimeOffset? NextSlotAt { get; init; }
+
+    /// <summary>No request before this: a per-minute 429 named its reset.</summary>
+    public DateTimeOffset? BlockedUntil { get; init; }
+
+    /// <summary>No request before this: the daily limit was reached, by our count or by the API's.</summary>
+    public DateTimeOffset? DayBlockedUntil { get; init; }
+
+    /// <summary>A lower per-minute limit than configured, read from X-RateLimit-Limit; it lasts until the day ends.</summary>
+    public int? LearnedRequestsPerMinute { get; init; }
+
+    /// <summary>A lower daily limit than configured, read from a per-day 429; it lasts until the day ends.</summary>
+    public int? LearnedRequestsPerDay { get; init; }
+
+    /// <summary>Processing is paused on every instance until then: the API refused the account itself.</summary>
+    public DateTimeOffset? PausedUntil { get; init; }
+
+    public string? PauseReason { get; init; }
+}

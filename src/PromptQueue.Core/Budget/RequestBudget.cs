@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PromptQueue.Core.OpenRouter;
+
+namespace PromptQueue.Core.Budget;
+
+/// <summary>The request budget shared by every instance and host: asks for slots, and passes on what 429s teach.</summary>
+public sealed partial class RequestBudget(IBudgetStore store, IOptions<BudgetOptions> options, TimeProvider time, ILogger<RequestBudget> logger)
+{
+    /// <summary>Conflicting writes mean other instances are spending slots; past this many in a row, stop and defer.</summary>
+    private const int MaxConflicts = 20;
+
+    private readonly BudgetOptions _options = options.Value;
+
+    /// <summary>True when calls to <paramref name="model"/> draw on this budget.</summary>
+    public bool Meters(string model) => _options.Meters(model);
+
+    /// <summary>Spends a slot now or a few seconds ahead, or says when to come back. Never waits itself.</summary>
+    public async Task<BudgetDecision> AcquireAsync(CancellationToken cancellationToken)
+    {
+        for (var conflicts = 0; conflicts < MaxConflicts; conflicts++)
+        {
+            var (state, version) = await store.ReadAsync(cancellationToken);
+            var (decision, spent) = BudgetRules.Decide(state, time.GetUtcNow(), _options);
+            // A failed write means another instance took the slot between our read and write: read again.
+            if (spent is null || await store.TryWriteAsync(spent, version, cancellationToken))
+            {
+                return decision;
+            }
+        }
+
+        LogContended(MaxConflicts);
+        return new BudgetDeferred(time.GetUtcNow() + BudgetRules.Spacing(_options.RequestsPerMinute, _options), BudgetWait.Spacing, "the budget is heavily contended");
+    }
+
+    /// <summary>Shares a platform 429 with every instance: a block until its reset, and a lower limit if it names one.</summary>
+    public Task LearnAsync(ChatRetryLater rateLimited, CancellationToken cancellationToken) =>
+        UpdateAsync(state => BudgetRules.LearnFrom(state, rateLimited, time.GetUtcNow(), _options), cancellationToken);
+
+    /// <summary>Holds every instance off until <paramref name="until"/>: the API refused the account itself.</summary>
+    public Task PauseAsync(DateTimeOffset until, string reason, CancellationToken cancellationToken) =>
+        UpdateAsync(state => BudgetRules.Pause(state, until, reason), cancellationToken);
+
+    /// <summary>The budget as it stands, with today's count rolled over if the day has changed.</summary>
+    public async Task<BudgetState> ReadAsync(CancellationToken cancellationToken)
+    {
+        var (state, _) = await store.ReadAsync(cancellationToken);
+        return BudgetRules.RollOver(state, time.GetUtcNow());
+    }
+
+    private async Task UpdateAsync(Func<BudgetState, BudgetState> change, CancellationToken cancellationToken)
+    {
+        for (var conflicts = 0; conflicts < MaxConflicts; conflicts++)
+        {
+            var (state, version) = await store.ReadAsync(cancellationToken);
+            var changed = change(state);
+            if (changed == state || await store.TryWriteAsync(changed, version, cancellationToken))
+            {
+                return;
+            }
+        }
+
+        LogContended(MaxConflicts);
+    }
+
+    [LoggerMessage(LogLevel.Warning, "The shared budget changed under {Attempts} attempts in a row; giving way for now")]
+    private partial void LogContended(int attempts);
+}

@@ -1,0 +1,83 @@
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+
+namespace PromptQueue.Core.Budget;
+
+/// <summary>The shared budget as one entity in the budget table, written with If-Match.</summary>
+public sealed class TableBudgetStore : IBudgetStore
+{
+    private const string PartitionKey = "budget";
+    private const string RowKey = "openrouter";
+
+    private readonly TableClient _table;
+
+    public TableBudgetStore(TableServiceClient tables, IOptions<BudgetOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        ArgumentNullException.ThrowIfNull(options);
+        _table = tables.GetTableClient(options.Value.Table);
+    }
+
+    public Task EnsureCreatedAsync(CancellationToken cancellationToken) => _table.CreateIfNotExistsAsync(cancellationToken);
+
+    public async Task<(BudgetState State, string? Version)> ReadAsync(CancellationToken cancellationToken)
+    {
+        var response = await _table.GetEntityIfExistsAsync<TableEntity>(PartitionKey, RowKey, cancellationToken: cancellationToken);
+        if (!response.HasValue)
+        {
+            return (new BudgetState(), null);
+        }
+
+        var entity = response.Value!;
+        var state = new BudgetState
+        {
+            Day = entity.GetString(nameof(BudgetState.Day)) ?? "",
+            DayUsed = entity.GetInt32(nameof(BudgetState.DayUsed)) ?? 0,
+            NextSlotAt = entity.GetDateTimeOffset(nameof(BudgetState.NextSlotAt)),
+            BlockedUntil = entity.GetDateTimeOffset(nameof(BudgetState.BlockedUntil)),
+            DayBlockedUntil = entity.GetDateTimeOffset(nameof(BudgetState.DayBlockedUntil)),
+            LearnedRequestsPerMinute = entity.GetInt32(nameof(BudgetState.LearnedRequestsPerMinute)),
+            LearnedRequestsPerDay = entity.GetInt32(nameof(BudgetState.LearnedRequestsPerDay)),
+            PausedUntil = entity.GetDateTimeOffset(nameof(BudgetState.PausedUntil)),
+            PauseReason = entity.GetString(nameof(BudgetState.PauseReason)),
+        };
+        return (state, entity.ETag.ToString());
+    }
+
+    public async Task<bool> TryWriteAsync(BudgetState state, string? version, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var entity = new TableEntity(PartitionKey, RowKey)
+        {
+            [nameof(BudgetState.Day)] = state.Day,
+            [nameof(BudgetState.DayUsed)] = state.DayUsed,
+            [nameof(BudgetState.NextSlotAt)] = state.NextSlotAt,
+            [nameof(BudgetState.BlockedUntil)] = state.BlockedUntil,
+            [nameof(BudgetState.DayBlockedUntil)] = state.DayBlockedUntil,
+            [nameof(BudgetState.LearnedRequestsPerMinute)] = state.LearnedRequestsPerMinute,
+            [nameof(BudgetState.LearnedRequestsPerDay)] = state.LearnedRequestsPerDay,
+            [nameof(BudgetState.PausedUntil)] = state.PausedUntil,
+            [nameof(BudgetState.PauseReason)] = state.PauseReason,
+        };
+
+        try
+        {
+            if (version is null)
+            {
+                await _table.AddEntityAsync(entity, cancellationToken);
+            }
+            else
+            {
+                // Replace, not merge: a property cleared in the state must be cleared in the table too.
+                await _table.UpdateEntityAsync(entity, new ETag(version), TableUpdateMode.Replace, cancellationToken);
+            }
+
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            return false;
+        }
+    }
+}

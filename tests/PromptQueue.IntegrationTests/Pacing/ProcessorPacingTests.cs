@@ -1,0 +1,112 @@
+using PromptQueue.Contracts;
+using PromptQueue.Core.Budget;
+using PromptQueue.Core.Processing;
+using PromptQueue.Core.Submission;
+using PromptQueue.Functions;
+using PromptQueue.IntegrationTests.Infrastructure;
+
+namespace PromptQueue.IntegrationTests.Pacing;
+
+/// <summary>"Slow down" from the API, or from our own budget, makes a job wait: never fail, never poison, never cost an attempt.</summary>
+[Collection(AzuriteTests.Name)]
+public sealed class ProcessorPacingTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task Run_PlatformPerMinute429_WaitsUntilTheResetWithoutCountingAnAttempt()
+    {
+        // Arrange
+        await using var app = await TestApp.StartAsync(azurite);
+        var submission = await app.Get<JobSubmitter>().SubmitAsync("""{"prompt":"too fast [[sim:status=429]]"}""", JobSources.Http, CancellationToken.None);
+        var message = await app.JobQueue().ReceiveOneAsync();
+        var before = TimeProvider.System.GetUtcNow();
+
+        // Act
+        var result = await new ProcessJob(app.Processor).Run(message, CancellationToken.None);
+
+        // Assert: the job waits for the reset the 429 named, and the shared budget now blocks every instance.
+        Assert.Equal(JobOutcome.Deferred, result.Outcome);
+        var record = await app.Store.FindAsync(submission.JobId!, CancellationToken.None);
+        Assert.Equal((JobStatus.Waiting, 0, "RateLimitedPerMinute"), (record!.Status, record.Attempts, record.WaitReason));
+        Assert.Equal(429, record.ErrorHttpStatus);
+        var budget = await app.Get<RequestBudget>().ReadAsync(CancellationToken.None);
+        Assert.NotNull(budget.BlockedUntil);
+        Assert.True(budget.BlockedUntil > before);
+        Assert.True(record.NextAttemptAt >= budget.BlockedUntil);
+    }
+
+    [Fact]
+    public async Task Run_AccountRefused401_PausesEveryJobInsteadOfFailingThem()
+    {
+        // Arrange
+        await using var app = await TestApp.StartAsync(azurite);
+        var submitter = app.Get<JobSubmitter>();
+        var first = await submitter.SubmitAsync("""{"prompt":"bad key [[sim:status=401]]"}""", JobSources.Http, CancellationToken.None);
+        var firstMessage = await app.JobQueue().ReceiveOneAsync();
+        await new ProcessJob(app.Processor).Run(firstMessage, CancellationToken.None);
+        await app.JobQueue().DeleteMessageAsync(firstMessage.MessageId, firstMessage.PopReceipt);
+        var second = await submitter.SubmitAsync("""{"prompt":"an innocent job"}""", JobSources.Http, CancellationToken.None);
+        var secondMessage = await app.JobQueue().ReceiveOneAsync();
+
+        // Act
+        var result = await new ProcessJob(app.Processor).Run(secondMessage, CancellationToken.None);
+
+        // Assert: the second job never reached the API; both wait, neither failed, no attempt is spent.
+        Assert.Equal(JobOutcome.Deferred, result.Outcome);
+        Assert.Equal(1, app.Simulator.ChatRequestCount);
+        var firstRecord = await app.Store.FindAsync(first.JobId!, CancellationToken.None);
+        var secondRecord = await app.Store.FindAsync(second.JobId!, CancellationToken.None);
+        Assert.Equal((JobStatus.Waiting, "AccountProblem", 0), (firstRecord!.Status, firstRecord.WaitReason, firstRecord.Attempts));
+        Assert.Equal((JobStatus.Waiting, nameof(BudgetWait.Paused), 0), (secondRecord!.Status, secondRecord.WaitReason, secondRecord.Attempts));
+        var budget = await app.Get<RequestBudget>().ReadAsync(CancellationToken.None);
+        Assert.Contains("HTTP 401", budget.PauseReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_DailyLimitSpent_DefersToMidnightWithoutCallingTheApi()
+    {
+        // Arrange
+        await using var app = await TestApp.StartAsync(azurite, s => s["Budget:RequestsPerDay"] = "1");
+        var submitter = app.Get<JobSubmitter>();
+        await submitter.SubmitAsync("""{"prompt":"the last request of the day"}""", JobSources.Http, CancellationToken.None);
+        var firstMessage = await app.JobQueue().ReceiveOneAsync();
+        await new ProcessJob(app.Processor).Run(firstMessage, CancellationToken.None);
+        await app.JobQueue().DeleteMessageAsync(firstMessage.MessageId, firstMessage.PopReceipt);
+        var late = await submitter.SubmitAsync("""{"prompt":"one too many"}""", JobSources.Http, CancellationToken.None);
+        var message = await app.JobQueue().ReceiveOneAsync();
+
+        // Act
+        var result = await new ProcessJob(app.Processor).Run(message, CancellationToken.None);
+
+        // Assert
+        Assert.Equal(JobOutcome.Deferred, result.Outcome);
+        Assert.Equal(1, app.Simulator.ChatRequestCount);
+        var record = await app.Store.FindAsync(late.JobId!, CancellationToken.None);
+        Assert.Equal((JobStatus.Waiting, nameof(BudgetWait.DailyLimit), 0), (record!.Status, record.WaitReason, record.Attempts));
+        Assert.True(record.NextAttemptAt >= BudgetRules.NextUtcMidnight(TimeProvider.System.GetUtcNow()));
+    }
+
+    [Fact]
+    public async Task Run_PaidModel_IsNotMeteredByTheFreeTierBudget()
+    {
+        // Arrange
+        await using var app = await TestApp.StartAsync(azurite, s => s["Budget:RequestsPerDay"] = "1");
+        var submitter = app.Get<JobSubmitter>();
+        for (var i = 0; i < 2; i++)
+        {
+            await submitter.SubmitAsync($$"""{"prompt":"paid {{i}}","model":"openai/gpt-oss-120b"}""", JobSources.Http, CancellationToken.None);
+        }
+
+        var messages = (await app.JobQueue().ReceiveMessagesAsync(2)).Value;
+
+        // Act
+        var results = new List<JobProcessingResult>();
+        foreach (var message in messages)
+        {
+            results.Add(await new ProcessJob(app.Processor).Run(message, CancellationToken.None));
+        }
+
+        // Assert
+        Assert.All(results, r => Assert.Equal(JobOutcome.Completed, r.Outcome));
+        Assert.Equal(0, (await app.Get<RequestBudget>().ReadAsync(CancellationToken.None)).DayUsed);
+    }
+}
