@@ -32,6 +32,13 @@ public sealed class PromptQueueOptions
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// A paid model to use instead of a free one when the free variant is gone (404) or today's free requests are
+    /// spent, for example <c>openai/gpt-oss-120b</c>. Empty (the default) turns fallback off: it costs money.
+    /// </summary>
+    [RegularExpression("^$|^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,199}$", ErrorMessage = "FallbackModel must be a model id such as openai/gpt-oss-120b.")]
+    public string? FallbackModel { get; set; }
+
     /// <summary>The longest Retry-After honoured; a larger one from a misbehaving server is cut to this.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromMinutes(10);

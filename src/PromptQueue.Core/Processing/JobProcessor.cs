@@ -205,12 +205,30 @@ public sealed partial class JobProcessor(
         }
 
         var request = requests.Create(job);
-        if (await WaitForSlotAsync(record, requests.ModelFor(job), cancellationToken) is { } deferred)
+        var slot = budget.Meters(request.Model!) ? await budget.AcquireAsync(cancellationToken) : null;
+        if (slot is BudgetDeferred { Reason: BudgetWait.DailyLimit } && FallbackFor(request) is { } paid)
         {
-            return deferred;
+            LogFallback(record.JobId, request.Model, paid.Model, "today's free requests are spent");
+            request = paid;
+        }
+        else if (slot is BudgetDeferred deferred)
+        {
+            // Waiting for quota never costs an attempt, and nothing was spent.
+            record.Attempts--;
+            return await WaitAsync(record, Spread(deferred.Until), deferred.Reason.ToString(), null, cancellationToken);
+        }
+        else if (slot is BudgetGranted granted && granted.SlotAt > time.GetUtcNow())
+        {
+            await Task.Delay(granted.SlotAt - time.GetUtcNow(), time, cancellationToken);
         }
 
         var outcome = await chat.CompleteAsync(request, cancellationToken);
+        if (outcome is ChatFailed failed && IsFreeVariantGone(failed.Error) && FallbackFor(request) is { } replacement)
+        {
+            LogFallback(record.JobId, request.Model, replacement.Model, failed.Error.Message);
+            outcome = await chat.CompleteAsync(replacement, cancellationToken);
+        }
+
         return outcome switch
         {
             ChatSucceeded success => await CompleteAsync(record, success.Completion, cancellationToken),
@@ -262,36 +280,17 @@ public sealed partial class JobProcessor(
         }
     }
 
-    /// <summary>
-    /// Takes a slot from the shared budget, waiting for it when it is a few seconds away. Returns the deferral when
-    /// the slot is further off: the job then waits, without losing an attempt, and nothing was spent.
-    /// </summary>
-    private async Task<JobProcessingResult?> WaitForSlotAsync(JobRecord record, string model, CancellationToken cancellationToken)
-    {
-        if (!budget.Meters(model))
-        {
-            return null;
-        }
+    /// <summary>The same request on the configured paid fallback, when one is set and the request is on a free model.</summary>
+    private ChatRequest? FallbackFor(ChatRequest request) =>
+        _options.FallbackModel is { Length: > 0 } fallback && request.Model is { } model && model.EndsWith(":free", StringComparison.Ordinal) && model != fallback
+            ? request with { Model = fallback }
+            : null;
 
-        switch (await budget.AcquireAsync(cancellationToken))
-        {
-            case BudgetGranted granted:
-                var wait = granted.SlotAt - time.GetUtcNow();
-                if (wait > TimeSpan.Zero)
-                {
-                    await Task.Delay(wait, time, cancellationToken);
-                }
-
-                return null;
-
-            case BudgetDeferred deferred:
-                record.Attempts--;
-                return await WaitAsync(record, Spread(deferred.Until), deferred.Reason.ToString(), null, cancellationToken);
-
-            default:
-                throw new InvalidOperationException("Unknown budget decision.");
-        }
-    }
+    /// <summary>OpenRouter no longer serves the model: a :free promotion ended, or no provider is left for it.</summary>
+    private static bool IsFreeVariantGone(ProviderError error) =>
+        error.HttpStatus == 404
+        && (error.Code is "free_variant_ended" or "no_endpoints" or "model_deprecated" or "model_unavailable_upstream"
+            || error.Message.Contains("No endpoints found", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>A moment within the deferral spread after <paramref name="earliest"/>, so waiting jobs come back staggered.</summary>
     private DateTimeOffset Spread(DateTimeOffset earliest) => earliest + budgetOptions.Value.DeferralSpread * Random.Shared.NextDouble();
@@ -387,6 +386,9 @@ public sealed partial class JobProcessor(
     }
 
     private IDisposable? BeginJobScope(string jobId) => logger.BeginScope(new Dictionary<string, object> { ["JobId"] = jobId });
+
+    [LoggerMessage(LogLevel.Warning, "Job {JobId} falls back from {Model} to the paid {FallbackModel}: {Reason}")]
+    private partial void LogFallback(string jobId, string? model, string? fallbackModel, string reason);
 
     [LoggerMessage(LogLevel.Information, "Job {JobId} completed with model {Model}, {TotalTokens} tokens, reasoning kept: {HasReasoning}")]
     private partial void LogCompleted(string jobId, string? model, int? totalTokens, bool hasReasoning);

@@ -132,7 +132,7 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
 
     private static void SetError(JobRecord record, ProviderError error, string? summary)
     {
-        record.ErrorCode = error.ErrorType ?? error.Code;
+        record.ErrorCode = error.Code;
         record.ErrorMessage = Clip(summary ?? error.Message);
         record.ErrorHttpStatus = error.HttpStatus;
         record.ErrorRawBody = error.RawBody;
