@@ -1,0 +1,48 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using PromptQueue.Core.Budget;
+using PromptQueue.IntegrationTests.Infrastructure;
+
+namespace PromptQueue.IntegrationTests.Pacing;
+
+/// <summary>The budget's conditional writes on a real table: instances racing for slots never share one.</summary>
+[Collection(AzuriteTests.Name)]
+public sealed class TableBudgetStoreTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task AcquireAsync_TwoInstancesRacingOnOneTable_NeverGrantTheSameSlotTwice()
+    {
+        // Arrange: two budgets, as two hosts would build them, over one table.
+        var options = Options.Create(new BudgetOptions
+        {
+            Table = "Race" + Guid.NewGuid().ToString("N")[..12],
+            RequestsPerMinute = 600,
+            RequestsPerDay = 10_000,
+            SpacingMargin = TimeSpan.Zero,
+            MaxInlineWait = TimeSpan.FromMinutes(10),
+        });
+        var tables = new TableServiceClient(azurite.ConnectionString);
+        var stores = new[] { new TableBudgetStore(tables, options), new TableBudgetStore(tables, options) };
+        await stores[0].EnsureCreatedAsync(CancellationToken.None);
+        var budgets = stores.Select(store => new RequestBudget(store, options, TimeProvider.System, NullLogger<RequestBudget>.Instance)).ToArray();
+
+        // Act: each instance handles four messages at a time, as host.json's batch size allows, five times over.
+        var decisions = (await Task.WhenAll(Enumerable.Range(0, 8).Select(async worker =>
+        {
+            var mine = new List<BudgetDecision>();
+            for (var i = 0; i < 5; i++)
+            {
+                mine.Add(await budgets[worker % 2].AcquireAsync(CancellationToken.None));
+            }
+
+            return mine;
+        }))).SelectMany(d => d).ToList();
+
+        // Assert
+        var slots = decisions.OfType<BudgetGranted>().Select(g => g.SlotAt).Order().ToList();
+        Assert.Equal(40, slots.Count);
+        Assert.All(slots.Zip(slots.Skip(1)), pair => Assert.True(pair.Second - pair.First >= TimeSpan.FromMilliseconds(100), $"{pair.First:O} and {pair.Second:O} are closer than the spacing"));
+        Assert.Equal(40, (await budgets[1].ReadAsync(CancellationToken.None)).DayUsed);
+    }
+}
