@@ -7,6 +7,8 @@ using PromptQueue.Core;
 using PromptQueue.Core.Budget;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
+using PromptQueue.Core.Submission;
+using PromptQueue.Functions;
 using PromptQueue.Simulator;
 
 namespace PromptQueue.IntegrationTests.Infrastructure;
@@ -79,6 +81,26 @@ public sealed class TestApp : IAsyncDisposable
     public string ConnectionString => Configuration["AzureWebJobsStorage"]!;
 
     public TableClient JobTable => Get<TableServiceClient>().GetTableClient(Configuration["PromptQueue:JobTable"]);
+
+    /// <summary>Submits a job and returns its id, failing the test if the job is refused.</summary>
+    public async Task<string> SubmitAsync(string json)
+    {
+        var submission = await Get<JobSubmitter>().SubmitAsync(json, JobSources.Http, CancellationToken.None);
+        Assert.True(submission.Accepted, string.Join("; ", submission.Errors));
+        return submission.JobId!;
+    }
+
+    /// <summary>
+    /// Does what the Functions host does with the next visible message: invokes the queue trigger with it and, as the
+    /// function returned normally, deletes it.
+    /// </summary>
+    public async Task<JobProcessingResult> ProcessNextAsync()
+    {
+        var message = await JobQueue().ReceiveOneAsync();
+        var result = await new ProcessJob(Processor).Run(message, CancellationToken.None);
+        await JobQueue().DeleteMessageAsync(message.MessageId, message.PopReceipt);
+        return result;
+    }
 
     public async ValueTask DisposeAsync()
     {

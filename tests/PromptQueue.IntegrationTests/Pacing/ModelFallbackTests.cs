@@ -23,10 +23,8 @@ public sealed class ModelFallbackTests(AzuriteFixture azurite)
             s["PromptQueue:FallbackModel"] = PaidModel;
         });
         var submitter = app.Get<JobSubmitter>();
-        await submitter.SubmitAsync("""{"prompt":"spends the day"}""", JobSources.Http, CancellationToken.None);
-        var first = await app.JobQueue().ReceiveOneAsync();
-        await new ProcessJob(app.Processor).Run(first, CancellationToken.None);
-        await app.JobQueue().DeleteMessageAsync(first.MessageId, first.PopReceipt);
+        await app.SubmitAsync("""{"prompt":"spends the day"}""");
+        await app.ProcessNextAsync();
         var late = await submitter.SubmitAsync("""{"prompt":"after the quota"}""", JobSources.Http, CancellationToken.None);
         var message = await app.JobQueue().ReceiveOneAsync();
 

@@ -40,10 +40,8 @@ public sealed class ProcessorPacingTests(AzuriteFixture azurite)
         // Arrange
         await using var app = await TestApp.StartAsync(azurite);
         var submitter = app.Get<JobSubmitter>();
-        var first = await submitter.SubmitAsync("""{"prompt":"bad key [[sim:status=401]]"}""", JobSources.Http, CancellationToken.None);
-        var firstMessage = await app.JobQueue().ReceiveOneAsync();
-        await new ProcessJob(app.Processor).Run(firstMessage, CancellationToken.None);
-        await app.JobQueue().DeleteMessageAsync(firstMessage.MessageId, firstMessage.PopReceipt);
+        var firstJobId = await app.SubmitAsync("""{"prompt":"bad key [[sim:status=401]]"}""");
+        await app.ProcessNextAsync();
         var second = await submitter.SubmitAsync("""{"prompt":"an innocent job"}""", JobSources.Http, CancellationToken.None);
         var secondMessage = await app.JobQueue().ReceiveOneAsync();
 
@@ -53,7 +51,7 @@ public sealed class ProcessorPacingTests(AzuriteFixture azurite)
         // Assert: the second job never reached the API; both wait, neither failed, no attempt is spent.
         Assert.Equal(JobOutcome.Deferred, result.Outcome);
         Assert.Equal(1, app.Simulator.ChatRequestCount);
-        var firstRecord = await app.Store.FindAsync(first.JobId!, CancellationToken.None);
+        var firstRecord = await app.Store.FindAsync(firstJobId, CancellationToken.None);
         var secondRecord = await app.Store.FindAsync(second.JobId!, CancellationToken.None);
         Assert.Equal((JobStatus.Waiting, "AccountProblem", 0), (firstRecord!.Status, firstRecord.WaitReason, firstRecord.Attempts));
         Assert.Equal((JobStatus.Waiting, nameof(BudgetWait.Paused), 0), (secondRecord!.Status, secondRecord.WaitReason, secondRecord.Attempts));
@@ -67,10 +65,8 @@ public sealed class ProcessorPacingTests(AzuriteFixture azurite)
         // Arrange
         await using var app = await TestApp.StartAsync(azurite, s => s["Budget:RequestsPerDay"] = "1");
         var submitter = app.Get<JobSubmitter>();
-        await submitter.SubmitAsync("""{"prompt":"the last request of the day"}""", JobSources.Http, CancellationToken.None);
-        var firstMessage = await app.JobQueue().ReceiveOneAsync();
-        await new ProcessJob(app.Processor).Run(firstMessage, CancellationToken.None);
-        await app.JobQueue().DeleteMessageAsync(firstMessage.MessageId, firstMessage.PopReceipt);
+        await app.SubmitAsync("""{"prompt":"the last request of the day"}""");
+        await app.ProcessNextAsync();
         var late = await submitter.SubmitAsync("""{"prompt":"one too many"}""", JobSources.Http, CancellationToken.None);
         var message = await app.JobQueue().ReceiveOneAsync();
 
