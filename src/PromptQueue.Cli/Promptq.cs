@@ -26,6 +26,7 @@ public static class Promptq
           promptq run FILE.jsonl   Submit each line of FILE as a job, process them all, and print every answer
                                    with its reasoning.
           promptq show ID          Print one job: status, usage, answer, reasoning and reasoning_details.
+          promptq work             Process the job queue until Ctrl+C, as the Functions app does.
 
         Configuration (environment variables or appsettings.json):
           OPENROUTER_API_KEY       OpenRouter API key. Without it, the built-in simulator answers.
@@ -41,7 +42,7 @@ public static class Promptq
         ArgumentNullException.ThrowIfNull(errors);
         var verbose = args.Contains("--verbose", StringComparer.Ordinal);
         var words = args.Where(a => a != "--verbose").ToArray();
-        if (words is not ["run", _] and not ["show", _])
+        if (words is not ["run", _] and not ["show", _] and not ["work"])
         {
             await (words is [] or ["help"] or ["--help"] or ["-h"] ? output : errors).WriteLineAsync(Usage);
             return words is [] or ["help"] or ["--help"] or ["-h"] ? ExitOk : ExitUsage;
@@ -56,7 +57,7 @@ public static class Promptq
         Console.CancelKeyPress += onCancel;
         try
         {
-            return await ExecuteAsync(words[0], words[1], verbose, output, errors, cancel.Token);
+            return await ExecuteAsync(words[0], words.ElementAtOrDefault(1) ?? "", verbose, output, errors, cancel.Token);
         }
         catch (Exception ex) when (Describe(ex) is { } message)
         {
@@ -92,6 +93,7 @@ public static class Promptq
             return verb switch
             {
                 "run" => await RunCommand.ExecuteAsync(host.Services, argument, output, errors, cancellationToken),
+                "work" => await WorkCommand.ExecuteAsync(host.Services, output, cancellationToken),
                 _ => await ShowCommand.ExecuteAsync(host.Services, argument, output, errors, cancellationToken),
             };
         }

@@ -11,6 +11,9 @@ public static class RunCommand
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>Past this, a waiting job is not worth keeping the command open for.</summary>
+    private static readonly TimeSpan LongWait = TimeSpan.FromMinutes(2);
+
     public static async Task<int> ExecuteAsync(IServiceProvider services, string path, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -32,7 +35,7 @@ public static class RunCommand
         List<JobRecord> records;
         try
         {
-            records = await WaitForAllAsync(services.GetRequiredService<JobStore>(), jobIds, output, cancellationToken);
+            records = await WaitForAllAsync(services.GetRequiredService<JobStore>(), services.GetRequiredService<TimeProvider>(), jobIds, output, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -78,7 +81,14 @@ public static class RunCommand
         return jobIds;
     }
 
-    private static async Task<List<JobRecord>> WaitForAllAsync(JobStore store, List<string> jobIds, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>
+    /// True when every unfinished job waits well into the future (the daily limit, a paused account): staying would
+    /// only hold the terminal, and the jobs are safe in storage until a host picks them up.
+    /// </summary>
+    private static bool AllUnfinishedWaitLong(List<JobRecord> records, DateTimeOffset now) =>
+        records.Where(r => !r.Status.IsTerminal()).All(r => r.Status == JobStatus.Waiting && r.NextAttemptAt > now + LongWait);
+
+    private static async Task<List<JobRecord>> WaitForAllAsync(JobStore store, TimeProvider time, List<string> jobIds, TextWriter output, CancellationToken cancellationToken)
     {
         var progress = new ProgressLine(output, jobIds.Count);
         while (true)
@@ -90,13 +100,13 @@ public static class RunCommand
             }
 
             await progress.ShowAsync(records);
-            if (records.All(r => r.Status.IsTerminal()))
+            if (records.All(r => r.Status.IsTerminal()) || AllUnfinishedWaitLong(records, time.GetUtcNow()))
             {
                 await progress.FinishAsync();
                 return records;
             }
 
-            await Task.Delay(ProgressInterval, cancellationToken);
+            await Task.Delay(ProgressInterval, time, cancellationToken);
         }
     }
 
@@ -113,6 +123,15 @@ public static class RunCommand
         var reasoningTokens = records.Sum(r => r.ReasoningTokens ?? 0);
         await output.WriteLineAsync();
         await output.WriteLineAsync($"Done: {completed} completed, {records.Count - completed} not completed; {tokens} tokens ({reasoningTokens} reasoning).");
+        var waiting = records.Where(r => r.Status == JobStatus.Waiting).ToList();
+        if (waiting.Count > 0)
+        {
+            var next = waiting.MinBy(r => r.NextAttemptAt)!;
+            await output.WriteLineAsync(
+                $"{waiting.Count} job(s) wait until {next.NextAttemptAt:u} or later ({next.WaitReason}). They stay queued in storage: " +
+                "keep 'promptq work' or the Functions app running and they complete.");
+        }
+
         await output.WriteLineAsync("See any job in full, with its whole reasoning trace: promptq show <job id>");
     }
 }

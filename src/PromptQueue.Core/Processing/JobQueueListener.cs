@@ -87,7 +87,15 @@ public sealed partial class JobQueueListener(
             }
 
             idle = MinPollingInterval;
-            await Task.WhenAll(messages.Select(message => handle(message, cancellationToken)));
+            try
+            {
+                await Task.WhenAll(messages.Select(message => handle(message, cancellationToken)));
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopping mid-job: the message stays hidden until the job's claim lapses, then any host takes it over.
+                return;
+            }
         }
     }
 

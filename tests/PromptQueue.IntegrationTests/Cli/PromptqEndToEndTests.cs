@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using PromptQueue.IntegrationTests.Infrastructure;
 
 namespace PromptQueue.IntegrationTests.Cli;
@@ -72,6 +74,27 @@ public sealed partial class PromptqEndToEndTests(AzuriteFixture azurite) : IDisp
     }
 
     [Fact]
+    public async Task Work_InlineJobFromAnotherService_IsProcessedUntilCtrlC()
+    {
+        // Arrange: the worker runs on its own, and another service drops a base64-encoded job on its queue.
+        var environment = Storage();
+        using var worker = PromptqProcess.Start(environment, "work");
+        var queue = new QueueClient(azurite.ConnectionString, environment["PromptQueue__JobQueue"], new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+        await queue.CreateIfNotExistsAsync();
+        await queue.SendMessageAsync("""{"id":"from-billing","prompt":"Summarise invoice 4711"}""");
+        var jobs = new TableServiceClient(azurite.ConnectionString).GetTableClient(environment["PromptQueue__JobTable"]);
+
+        // Act
+        var status = await PollStatusAsync(jobs, "from-billing", "Completed", TimeSpan.FromSeconds(60));
+        var stopped = await PromptqProcess.InterruptAsync(worker, "work");
+
+        // Assert
+        Assert.Equal("Completed", status);
+        Assert.Equal(0, stopped.ExitCode);
+        Assert.Contains("Stopped.", stopped.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Show_UnknownJob_SaysSo()
     {
         // Act
@@ -83,6 +106,31 @@ public sealed partial class PromptqEndToEndTests(AzuriteFixture azurite) : IDisp
     }
 
     public void Dispose() => Directory.Delete(_workDirectory, recursive: true);
+
+    private static async Task<string?> PollStatusAsync(TableClient jobs, string jobId, string wanted, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        string? status = null;
+        while (!deadline.IsCancellationRequested && status != wanted)
+        {
+            try
+            {
+                var row = await jobs.GetEntityIfExistsAsync<TableEntity>(jobId, "job", cancellationToken: deadline.Token);
+                status = row.HasValue ? row.Value!.GetString("Status") : null;
+                await Task.Delay(TimeSpan.FromMilliseconds(200), deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (Azure.RequestFailedException ex) when (ex.Status == 404)
+            {
+                // The worker has not created its table yet.
+            }
+        }
+
+        return status;
+    }
 
     private Dictionary<string, string?> Storage()
     {

@@ -11,6 +11,13 @@ public static class PromptqProcess
 
     public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
+        using var process = Start(environment, args);
+        return await WaitAsync(process, args);
+    }
+
+    /// <summary>Starts promptq and leaves it running; pair with <see cref="InterruptAsync"/>.</summary>
+    public static Process Start(IReadOnlyDictionary<string, string?> environment, params string[] args)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -32,7 +39,22 @@ public static class PromptqProcess
             start.Environment[name] = value;
         }
 
-        using var process = Process.Start(start)!;
+        return Process.Start(start)!;
+    }
+
+    /// <summary>Sends Ctrl+C (SIGINT), as a user stopping the host would, and waits for it to exit.</summary>
+    public static async Task<Result> InterruptAsync(Process process, params string[] args)
+    {
+        using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        return await WaitAsync(process, args);
+    }
+
+    private static async Task<Result> WaitAsync(Process process, string[] args)
+    {
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(Timeout);
