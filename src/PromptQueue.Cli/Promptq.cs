@@ -8,6 +8,7 @@ using PromptQueue.Cli.Commands;
 using PromptQueue.Cli.Local;
 using PromptQueue.Core;
 using PromptQueue.Core.Processing;
+using PromptQueue.Hosting;
 
 namespace PromptQueue.Cli;
 
@@ -32,6 +33,10 @@ public static class Promptq
           OPENROUTER_API_KEY       OpenRouter API key. Without it, the built-in simulator answers.
           OpenRouter__DefaultModel Model for jobs that name none (default openai/gpt-oss-120b:free).
           AzureWebJobsStorage      Storage connection string. Without it, Azurite is used (and started if needed).
+          PromptQueue__Telemetry__Console=true
+                                   Print PromptQueue's traces and metrics (OpenTelemetry) on the console.
+          OTEL_EXPORTER_OTLP_ENDPOINT
+                                   Send them to this OTLP collector as well.
           --verbose                Show the worker's log.
         """;
 
@@ -83,6 +88,7 @@ public static class Promptq
         await using var local = await LocalEnvironment.PrepareAsync(builder.Configuration, errors, cancellationToken);
         builder.Configuration.AddInMemoryCollection(local.Settings);
         builder.Services.AddPromptQueueCore(builder.Configuration);
+        builder.Services.AddPromptQueueTelemetry(builder.Configuration, serviceName: "promptq");
         builder.Services.AddOptions<QueueListenerOptions>().BindConfiguration(QueueListenerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<JobQueueListener>();
 

@@ -1,7 +1,10 @@
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Hosting;
 using PromptQueue.Core;
+using PromptQueue.Hosting;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.Services.AddPromptQueueCore(builder.Configuration);
+builder.Services.AddPromptQueueTelemetry(builder.Configuration).UseFunctionsWorkerDefaults();
 builder.Build().Run();

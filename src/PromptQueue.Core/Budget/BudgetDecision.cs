@@ -6,8 +6,8 @@ public enum BudgetWait
     /// <summary>The next even-spaced slot is further away than a worker waits inline.</summary>
     Spacing,
 
-    /// <summary>A per-minute 429 blocks requests until its reset.</summary>
-    RateLimited,
+    /// <summary>A per-minute 429 blocks requests until the reset it named.</summary>
+    BlockedUntilReset,
 
     /// <summary>Today's requests are spent.</summary>
     DailyLimit,

@@ -72,7 +72,7 @@ public static class BudgetRules
         var slot = Latest(now, state.NextSlotAt, state.BlockedUntil);
         if (slot - now > options.MaxInlineWait)
         {
-            var reason = state.BlockedUntil >= slot ? BudgetWait.RateLimited : BudgetWait.Spacing;
+            var reason = state.BlockedUntil >= slot ? BudgetWait.BlockedUntilReset : BudgetWait.Spacing;
             return (new BudgetDeferred(slot, reason, $"next free slot at {slot:HH:mm:ss} UTC ({perMinute}/min)"), null);
         }
 

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using PromptQueue.Core.Telemetry;
 
 namespace PromptQueue.Core.OpenRouter;
 
@@ -45,6 +46,7 @@ public sealed class OpenRouterChatClient : IChatCompletionClient
         using var idleTimeout = new CancellationTokenSource(_options.IdleTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, requestTimeout.Token, idleTimeout.Token);
         void ResetIdleTimeout() => idleTimeout.CancelAfter(_options.IdleTimeout);
+        using var telemetry = ChatCallTelemetry.Start(request, model, _completionsUrl, _time, cancellationToken);
 
         ChatOutcome outcome;
         try
@@ -61,6 +63,7 @@ public sealed class OpenRouterChatClient : IChatCompletionClient
             throw new OperationCanceledException("The OpenRouter call was cancelled.", exception, cancellationToken);
         }
 
+        telemetry.Finish(outcome);
         LogOutcome(model, outcome);
         return outcome;
     }

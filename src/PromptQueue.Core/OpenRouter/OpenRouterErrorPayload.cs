@@ -116,6 +116,9 @@ internal sealed record OpenRouterErrorPayload(
 /// <param name="RetryAfter">availability.retry_after: the shortest wait any attempted provider asked for.</param>
 internal sealed record ModelAvailability(string? Code, bool? Retryable, TimeSpan? RetryAfter)
 {
+    // Anything longer is nonsense and would overflow TimeSpan.
+    private const double TimeSpanMaxSeconds = 1e9;
+
     public static ModelAvailability? From(JsonElement error)
     {
         if (!error.TryGetMember("availability", JsonValueKind.Object, out var availability))
@@ -129,6 +132,4 @@ internal sealed record ModelAvailability(string? Code, bool? Retryable, TimeSpan
             availability.GetBooleanOrNull("retryable"),
             retryAfterSeconds is >= 0 and < TimeSpanMaxSeconds ? TimeSpan.FromSeconds(retryAfterSeconds.Value) : null);
     }
-
-    private const double TimeSpanMaxSeconds = 1e9;
 }

@@ -26,8 +26,12 @@ public static class OpenRouterServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OpenRouterOptions>, OpenRouterOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
 
+        // The factory's default loggers go too: at Trace level they hand every request header, the Authorization
+        // header included, to structured log providers (only the formatted message is redacted). The client logs
+        // each call itself, without the key.
         services.AddHttpClient<IChatCompletionClient, OpenRouterChatClient>(http => http.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = PooledConnectionLifetime });
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = PooledConnectionLifetime })
+            .RemoveAllLoggers();
         return services;
     }
 }

@@ -6,6 +6,7 @@ using PromptQueue.Contracts;
 using PromptQueue.Core.Budget;
 using PromptQueue.Core.OpenRouter;
 using PromptQueue.Core.Storage;
+using PromptQueue.Core.Telemetry;
 
 namespace PromptQueue.Core.Processing;
 
@@ -99,6 +100,7 @@ public sealed partial class JobProcessor(
                 if (await store.TryCreateAsync(created, JobRecordFactory.PayloadText(delivery.Body), cancellationToken))
                 {
                     LogDeadLettered(jobId);
+                    JobTelemetry.DeadLettered();
                     return new(jobId, JobOutcome.Failed);
                 }
 
@@ -114,6 +116,7 @@ public sealed partial class JobProcessor(
             if (await store.TryUpdateAsync(record, JobRecordFactory.PayloadText(delivery.Body), cancellationToken))
             {
                 LogDeadLettered(jobId);
+                JobTelemetry.DeadLettered();
                 return new(jobId, JobOutcome.Failed);
             }
 
@@ -175,6 +178,7 @@ public sealed partial class JobProcessor(
             if (await store.TryCreateAsync(record, JobRecordFactory.PayloadText(delivery.Body), cancellationToken))
             {
                 LogRejected(jobId, error);
+                JobTelemetry.Rejected();
                 return new(jobId, JobOutcome.Rejected);
             }
 
@@ -261,6 +265,7 @@ public sealed partial class JobProcessor(
                 // Someone else holds the job, or it is not due yet: come back when that changes, so it is never stranded.
                 await queue.SendAsync(record.JobId, until - now, cancellationToken);
                 LogHeld(record.JobId, record.Status, until);
+                JobTelemetry.Held(record);
                 return (null, JobOutcome.Deferred);
             }
 
@@ -320,6 +325,7 @@ public sealed partial class JobProcessor(
         }
 
         LogCompleted(record.JobId, record.UsedModel, record.TotalTokens, record.ReasoningChunks > 0);
+        JobTelemetry.Completed(record);
         return new(record.JobId, JobOutcome.Completed);
     }
 
@@ -333,6 +339,7 @@ public sealed partial class JobProcessor(
         }
 
         LogFailed(record.JobId, error.Code, record.ErrorMessage);
+        JobTelemetry.Failed(record);
         return new(record.JobId, JobOutcome.Failed);
     }
 
@@ -382,6 +389,7 @@ public sealed partial class JobProcessor(
         }
 
         LogWaiting(record.JobId, reason, until);
+        JobTelemetry.Deferred(reason);
         return new(record.JobId, JobOutcome.Deferred);
     }
 

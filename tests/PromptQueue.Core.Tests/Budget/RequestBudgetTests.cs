@@ -121,7 +121,7 @@ public sealed class RequestBudgetTests
         var second = await budget.AcquireAsync(CancellationToken.None);
 
         // Assert
-        Assert.Equal(new BudgetDeferred(reset, BudgetWait.RateLimited, "next free slot at 10:00:40 UTC (16/min)"), whileBlocked);
+        Assert.Equal(new BudgetDeferred(reset, BudgetWait.BlockedUntilReset, "next free slot at 10:00:40 UTC (16/min)"), whileBlocked);
         Assert.Equal(reset, Assert.IsType<BudgetGranted>(first).SlotAt);
         Assert.Equal(reset.AddSeconds(3.75), Assert.IsType<BudgetGranted>(second).SlotAt);
     }

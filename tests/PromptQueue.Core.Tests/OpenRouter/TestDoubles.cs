@@ -67,7 +67,7 @@ internal static class Responses
 internal sealed class ScriptedStream : Stream
 {
     private readonly Channel<Func<byte[]>> _pieces = Channel.CreateUnbounded<Func<byte[]>>();
-    private readonly SemaphoreSlim _readerWaiting = new(0);
+    private readonly Channel<bool> _readerWaiting = Channel.CreateUnbounded<bool>();
     private ReadOnlyMemory<byte> _leftover;
 
     public override bool CanRead => true;
@@ -91,8 +91,17 @@ internal sealed class ScriptedStream : Stream
     public void Fail(Exception exception) => _pieces.Writer.TryWrite(() => throw exception);
 
     /// <summary>Completes once the reader has consumed everything sent so far and is waiting for more.</summary>
-    public Task ReaderWaitingAsync() => _readerWaiting.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(
-        waited => Assert.True(waited.Result, "The client never read from the stream."), TaskScheduler.Default);
+    public async Task ReaderWaitingAsync()
+    {
+        try
+        {
+            await _readerWaiting.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail("The client stopped reading from the stream.");
+        }
+    }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -100,7 +109,7 @@ internal sealed class ScriptedStream : Stream
         {
             if (!_pieces.Reader.TryRead(out var next))
             {
-                _readerWaiting.Release();
+                _readerWaiting.Writer.TryWrite(true);
                 next = await _pieces.Reader.ReadAsync(cancellationToken);
             }
 
@@ -132,15 +141,6 @@ internal sealed class ScriptedStream : Stream
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _readerWaiting.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
 }
 
 /// <summary>A logger that keeps every formatted message and structured value, to prove what is and is not logged.</summary>

