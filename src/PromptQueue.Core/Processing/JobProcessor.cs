@@ -53,6 +53,9 @@ public sealed partial class JobProcessor(
     /// <summary>A waiting job whose message arrives this early is run anyway: clocks differ a little between machines.</summary>
     private static readonly TimeSpan EarlyArrivalTolerance = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long releasing a job on shutdown may take before the host is left to stop anyway.</summary>
+    private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(15);
+
     /// <summary>After a claim conflict the job is read again; past this many conflicts the delivery gives way.</summary>
     private const int MaxClaimConflicts = 3;
 
@@ -208,6 +211,23 @@ public sealed partial class JobProcessor(
             return new(record.JobId, JobOutcome.Failed);
         }
 
+        try
+        {
+            var outcome = await CallModelAsync(record, job, cancellationToken);
+
+            // The answer is in hand: record it even if the host is stopping, so the call is never made twice.
+            return outcome.Deferred ?? await RecordOutcomeAsync(record, outcome.Chat!, CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host is stopping mid-call: hand the job back now rather than leave it Running until its claim lapses.
+            return await ReleaseAsync(record);
+        }
+    }
+
+    /// <summary>Takes a budget slot (or defers), then calls the model, falling back to a paid model where configured.</summary>
+    private async Task<(ChatOutcome? Chat, JobProcessingResult? Deferred)> CallModelAsync(JobRecord record, PromptJob job, CancellationToken cancellationToken)
+    {
         var request = requests.Create(job);
         var slot = budget.Meters(request.Model!) ? await budget.AcquireAsync(cancellationToken) : null;
         if (slot is BudgetDeferred { Reason: BudgetWait.DailyLimit } && FallbackFor(request) is { } paid)
@@ -219,7 +239,7 @@ public sealed partial class JobProcessor(
         {
             // Waiting for quota never costs an attempt, and nothing was spent.
             record.Attempts--;
-            return await WaitAsync(record, Spread(deferred.Until), deferred.Reason.ToString(), null, cancellationToken);
+            return (null, await WaitAsync(record, Spread(deferred.Until), deferred.Reason.ToString(), null, cancellationToken));
         }
         else if (slot is BudgetGranted granted && granted.SlotAt > time.GetUtcNow())
         {
@@ -233,14 +253,37 @@ public sealed partial class JobProcessor(
             outcome = await chat.CompleteAsync(replacement, cancellationToken);
         }
 
-        return outcome switch
+        return (outcome, null);
+    }
+
+    private async Task<JobProcessingResult> RecordOutcomeAsync(JobRecord record, ChatOutcome outcome, CancellationToken cancellationToken) => outcome switch
+    {
+        ChatSucceeded success => await CompleteAsync(record, success.Completion, cancellationToken),
+        ChatFailed failure => await FailAsync(record, failure.Error, null, cancellationToken),
+        ChatRetryLater retry => await RetryLaterAsync(record, retry, cancellationToken),
+        ChatSystemicFailure systemic => await HoldForAccountProblemAsync(record, systemic.Error, cancellationToken),
+        _ => throw new InvalidOperationException($"Unknown chat outcome {outcome.GetType().Name}."),
+    };
+
+    /// <summary>
+    /// Gives a claimed job back on shutdown: it waits for no time at all and its message is re-sent, so another
+    /// worker takes it over at once. The interrupted call costs the job no attempt.
+    /// </summary>
+    private async Task<JobProcessingResult> ReleaseAsync(JobRecord record)
+    {
+        using var timeout = new CancellationTokenSource(ReleaseTimeout, time);
+        try
         {
-            ChatSucceeded success => await CompleteAsync(record, success.Completion, cancellationToken),
-            ChatFailed failure => await FailAsync(record, failure.Error, null, cancellationToken),
-            ChatRetryLater retry => await RetryLaterAsync(record, retry, cancellationToken),
-            ChatSystemicFailure systemic => await HoldForAccountProblemAsync(record, systemic.Error, cancellationToken),
-            _ => throw new InvalidOperationException($"Unknown chat outcome {outcome.GetType().Name}."),
-        };
+            record.Attempts--;
+            LogReleased(record.JobId);
+            return await WaitAsync(record, time.GetUtcNow(), "Released", null, timeout.Token);
+        }
+        catch (Exception ex) when (ex is Azure.RequestFailedException or OperationCanceledException)
+        {
+            // Storage is unreachable too: the job stays Running, and its claim lapsing brings it back.
+            LogReleaseFailed(ex, record.JobId);
+            throw;
+        }
     }
 
     private async Task<(JobRecord? Record, JobOutcome? Outcome)> ClaimAsync(JobRecord record, CancellationToken cancellationToken)
@@ -394,6 +437,12 @@ public sealed partial class JobProcessor(
     }
 
     private IDisposable? BeginJobScope(string jobId) => logger.BeginScope(new Dictionary<string, object> { ["JobId"] = jobId });
+
+    [LoggerMessage(LogLevel.Information, "Job {JobId} released: the host is stopping, so another worker takes it over")]
+    private partial void LogReleased(string jobId);
+
+    [LoggerMessage(LogLevel.Warning, "Job {JobId} could not be released on shutdown; it returns when its claim lapses")]
+    private partial void LogReleaseFailed(Exception exception, string jobId);
 
     [LoggerMessage(LogLevel.Warning, "Job {JobId} falls back from {Model} to the paid {FallbackModel}: {Reason}")]
     private partial void LogFallback(string jobId, string? model, string? fallbackModel, string reason);

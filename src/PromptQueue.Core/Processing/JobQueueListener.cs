@@ -24,6 +24,10 @@ public sealed class QueueListenerOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan RetryVisibility { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>On stop, how long jobs in flight may run on before they are cancelled and released to another host.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Longest pause between polls of an empty queue.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
     public TimeSpan MaxPollingInterval { get; set; } = TimeSpan.FromSeconds(2);
@@ -50,52 +54,57 @@ public sealed partial class JobQueueListener(
     public QueueClient PoisonQueue { get; } = queues.GetQueueClient(options.Value.JobQueue + "-poison");
 
     /// <summary>Polls the job queue and the poison queue until <paramref name="cancellationToken"/> fires.</summary>
+    /// <remarks>
+    /// When <paramref name="cancellationToken"/> fires, no new message is taken. Jobs in flight get
+    /// <see cref="QueueListenerOptions.ShutdownGrace"/> to finish; past it they are cancelled and released, so that
+    /// another host takes them over at once instead of after their claim lapses.
+    /// </remarks>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await PoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        using var inFlight = new CancellationTokenSource();
+        using var graceTimer = cancellationToken.Register(() => inFlight.CancelAfter(_listener.ShutdownGrace));
         await Task.WhenAll(
-            PollAsync(jobQueue.Client, _listener.Concurrency, HandleJobMessageAsync, cancellationToken),
-            PollAsync(PoisonQueue, 1, HandlePoisonMessageAsync, cancellationToken));
+            PollAsync(jobQueue.Client, _listener.Concurrency, HandleJobMessageAsync, cancellationToken, inFlight.Token),
+            PollAsync(PoisonQueue, 1, HandlePoisonMessageAsync, cancellationToken, inFlight.Token));
     }
 
-    private async Task PollAsync(QueueClient queue, int batchSize, Func<QueueMessage, CancellationToken, Task> handle, CancellationToken cancellationToken)
+    private async Task PollAsync(
+        QueueClient queue,
+        int batchSize,
+        Func<QueueMessage, CancellationToken, Task> handle,
+        CancellationToken stopping,
+        CancellationToken inFlight)
     {
         var idle = MinPollingInterval;
-        while (!cancellationToken.IsCancellationRequested)
+        while (!stopping.IsCancellationRequested)
         {
             QueueMessage[] messages;
             try
             {
                 // The claim on a running job outlasts any model call, so the message stays hidden while it runs.
-                messages = (await queue.ReceiveMessagesAsync(batchSize, options.Value.ClaimDuration, cancellationToken)).Value;
+                messages = (await queue.ReceiveMessagesAsync(batchSize, options.Value.ClaimDuration, stopping)).Value;
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
                 return;
             }
-            catch (Azure.RequestFailedException ex)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                // Storage is down or restarting: keep polling, backing off, until it answers again.
                 LogPollFailed(ex, queue.Name);
                 messages = [];
             }
 
             if (messages.Length == 0)
             {
-                await DelayAsync(idle, cancellationToken);
+                await DelayAsync(idle, stopping);
                 idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, _listener.MaxPollingInterval.Ticks));
                 continue;
             }
 
             idle = MinPollingInterval;
-            try
-            {
-                await Task.WhenAll(messages.Select(message => handle(message, cancellationToken)));
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                // Stopping mid-job: the message stays hidden until the job's claim lapses, then any host takes it over.
-                return;
-            }
+            await Task.WhenAll(messages.Select(message => handle(message, inFlight)));
         }
     }
 
@@ -110,12 +119,19 @@ public sealed partial class JobQueueListener(
         try
         {
             await processor.ProcessAsync(new JobDelivery(message.Body.ToString(), message.MessageId), cancellationToken);
-            await jobQueue.Client.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+
+            // The job's state is written; deleting its message must happen even while stopping.
+            await jobQueue.Client.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             LogDeliveryFailed(ex, message.MessageId, message.DequeueCount);
             await ReleaseOrPoisonAsync(message, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            // Stopping, and the job could not even be released: its message reappears when its hidden time runs out.
+            LogDeliveryFailed(ex, message.MessageId, message.DequeueCount);
         }
     }
 
@@ -126,7 +142,7 @@ public sealed partial class JobQueueListener(
             await processor.DeadLetterAsync(new JobDelivery(message.Body.ToString(), message.MessageId), cancellationToken);
             await PoisonQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex)
         {
             // Left in the poison queue: it becomes visible again and is retried, never lost.
             LogDeliveryFailed(ex, message.MessageId, message.DequeueCount);
