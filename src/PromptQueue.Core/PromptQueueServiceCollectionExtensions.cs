@@ -33,6 +33,7 @@ public static class PromptQueueServiceCollectionExtensions
         services.TryAddSingleton<JobProcessor>();
         services.TryAddSingleton<JobSubmitter>();
         services.TryAddSingleton<JobResults>();
+        services.TryAddSingleton<StrandedJobSweeper>();
         services.TryAddSingleton<TableBudgetStore>();
         services.TryAddSingleton<IBudgetStore>(sp => sp.GetRequiredService<TableBudgetStore>());
         services.TryAddSingleton<RequestBudget>();

@@ -28,6 +28,10 @@ public sealed class QueueListenerOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often to look for Running jobs whose claim lapsed long ago with no message left to bring them back.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Longest pause between polls of an empty queue.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
     public TimeSpan MaxPollingInterval { get; set; } = TimeSpan.FromSeconds(2);
@@ -41,6 +45,7 @@ public sealed partial class JobQueueListener(
     QueueServiceClient queues,
     JobQueueClient jobQueue,
     JobProcessor processor,
+    StrandedJobSweeper sweeper,
     IOptions<QueueListenerOptions> listenerOptions,
     IOptions<PromptQueueOptions> options,
     TimeProvider time,
@@ -66,7 +71,26 @@ public sealed partial class JobQueueListener(
         using var graceTimer = cancellationToken.Register(() => inFlight.CancelAfter(_listener.ShutdownGrace));
         await Task.WhenAll(
             PollAsync(jobQueue.Client, _listener.Concurrency, HandleJobMessageAsync, cancellationToken, inFlight.Token),
-            PollAsync(PoisonQueue, 1, HandlePoisonMessageAsync, cancellationToken, inFlight.Token));
+            PollAsync(PoisonQueue, 1, HandlePoisonMessageAsync, cancellationToken, inFlight.Token),
+            SweepAsync(cancellationToken));
+    }
+
+    /// <summary>The standalone host's counterpart of the Functions app's <c>RecoverStrandedJobs</c> timer.</summary>
+    private async Task SweepAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await sweeper.SweepAsync(stopping);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogSweepFailed(ex);
+            }
+
+            await DelayAsync(_listener.SweepInterval, stopping);
+        }
     }
 
     private async Task PollAsync(
@@ -187,6 +211,9 @@ public sealed partial class JobQueueListener(
             // Stopping.
         }
     }
+
+    [LoggerMessage(LogLevel.Warning, "Looking for stranded jobs failed; trying again at the next sweep")]
+    private partial void LogSweepFailed(Exception exception);
 
     [LoggerMessage(LogLevel.Warning, "Polling queue {Queue} failed; retrying")]
     private partial void LogPollFailed(Exception exception, string queue);

@@ -9,7 +9,7 @@ namespace PromptQueue.IntegrationTests.Functions;
 public sealed class FunctionsMetadataTests
 {
     [Fact]
-    public void FunctionsMetadata_Generated_DeclaresBothQueueTriggersWithTheirSettings()
+    public void FunctionsMetadata_Generated_DeclaresEveryTriggerWithItsSettings()
     {
         // Arrange
         var path = Path.Combine(AppContext.BaseDirectory, "functions.metadata");
@@ -20,9 +20,11 @@ public sealed class FunctionsMetadataTests
         var functions = metadata.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.Clone());
 
         // Assert
-        Assert.Equal(["DeadLetterJob", "ProcessJob"], functions.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["DeadLetterJob", "ProcessJob", "RecoverStrandedJobs"], functions.Keys.Order(StringComparer.Ordinal));
         AssertQueueTrigger(functions["ProcessJob"], "%PromptQueue:JobQueue%", "PromptQueue.Functions.ProcessJob.Run");
         AssertQueueTrigger(functions["DeadLetterJob"], "%PromptQueue:JobQueue%-poison", "PromptQueue.Functions.DeadLetterJob.Run");
+        var timer = Assert.Single(functions["RecoverStrandedJobs"].GetProperty("bindings").EnumerateArray());
+        Assert.Equal(("timerTrigger", "0 */5 * * * *"), (timer.GetProperty("type").GetString(), timer.GetProperty("schedule").GetString()));
     }
 
     [Fact]

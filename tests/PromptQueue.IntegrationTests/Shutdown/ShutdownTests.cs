@@ -81,6 +81,7 @@ public sealed class ShutdownTests(AzuriteFixture azurite)
         app.Get<Azure.Storage.Queues.QueueServiceClient>(),
         app.Get<JobQueueClient>(),
         app.Processor,
+        app.Get<StrandedJobSweeper>(),
         Options.Create(new QueueListenerOptions { ShutdownGrace = grace, MaxPollingInterval = TimeSpan.FromMilliseconds(100) }),
         app.Get<IOptions<PromptQueueOptions>>(),
         TimeProvider.System,
