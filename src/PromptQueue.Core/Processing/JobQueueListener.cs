@@ -93,31 +93,41 @@ public sealed partial class JobQueueListener(
         }
     }
 
+    /// <summary>
+    /// Keeps up to <paramref name="concurrency"/> messages in hand, receiving more as soon as any finishes, as the
+    /// Functions host does: one slow model call never idles the other slots.
+    /// </summary>
     private async Task PollAsync(
         QueueClient queue,
-        int batchSize,
+        int concurrency,
         Func<QueueMessage, CancellationToken, Task> handle,
         CancellationToken stopping,
         CancellationToken inFlight)
     {
+        using var free = new SemaphoreSlim(concurrency, concurrency);
+        var running = new HashSet<Task>();
         var idle = MinPollingInterval;
         while (!stopping.IsCancellationRequested)
         {
-            QueueMessage[] messages;
             try
             {
-                // The claim on a running job outlasts any model call, so the message stays hidden while it runs.
-                messages = (await queue.ReceiveMessagesAsync(batchSize, options.Value.ClaimDuration, stopping)).Value;
+                await free.WaitAsync(stopping);
             }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            catch (OperationCanceledException)
             {
-                return;
+                break;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+
+            var wanted = 1;
+            while (wanted < concurrency && free.Wait(0))
             {
-                // Storage is down or restarting: keep polling, backing off, until it answers again.
-                LogPollFailed(ex, queue.Name);
-                messages = [];
+                wanted++;
+            }
+
+            var messages = await ReceiveAsync(queue, wanted, stopping);
+            if (messages.Length < wanted)
+            {
+                free.Release(wanted - messages.Length);
             }
 
             if (messages.Length == 0)
@@ -128,7 +138,45 @@ public sealed partial class JobQueueListener(
             }
 
             idle = MinPollingInterval;
-            await Task.WhenAll(messages.Select(message => handle(message, inFlight)));
+            running.RemoveWhere(task => task.IsCompleted);
+            foreach (var message in messages)
+            {
+                running.Add(HandleAndFreeAsync(message));
+            }
+        }
+
+        // Stopped taking messages: let those in hand finish (or be released once the grace runs out).
+        await Task.WhenAll(running);
+
+        async Task HandleAndFreeAsync(QueueMessage message)
+        {
+            try
+            {
+                await handle(message, inFlight);
+            }
+            finally
+            {
+                free.Release();
+            }
+        }
+    }
+
+    private async Task<QueueMessage[]> ReceiveAsync(QueueClient queue, int count, CancellationToken stopping)
+    {
+        try
+        {
+            // The claim on a running job outlasts any model call, so the message stays hidden while it runs.
+            return (await queue.ReceiveMessagesAsync(count, options.Value.ClaimDuration, stopping)).Value;
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return [];
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Storage is down or restarting: keep polling, backing off, until it answers again.
+            LogPollFailed(ex, queue.Name);
+            return [];
         }
     }
 

@@ -25,7 +25,9 @@ public sealed class JobQueueClient
     /// <summary>Enqueues a reference to a stored job, visible after <paramref name="delay"/> (capped at seven days).</summary>
     public async Task SendAsync(string jobId, TimeSpan delay, CancellationToken cancellationToken)
     {
-        var visibility = delay <= TimeSpan.Zero ? (TimeSpan?)null : delay > MaxDelay ? MaxDelay : delay;
+        // The service counts whole seconds and the SDK truncates: round up, or a message due in 0.6 s comes back at once
+        // and one due in 5.9 s a second early, and the job is only deferred again.
+        var visibility = delay <= TimeSpan.Zero ? (TimeSpan?)null : delay > MaxDelay ? MaxDelay : TimeSpan.FromSeconds(Math.Ceiling(delay.TotalSeconds));
         // A message must outlive its visibility delay, and a waiting job must never expire from the queue.
         await Client.SendMessageAsync(JobQueueMessage.CreateReference(jobId), visibility, TimeSpan.FromSeconds(-1), cancellationToken);
     }
