@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Logging;
+using PromptQueue.Core.Processing;
+
+namespace PromptQueue.Bench;
+
+/// <summary>Counts the jobs the processor put back on the queue to wait (its "waits until" events), across hosts.</summary>
+internal sealed class DeferralCounter : ILoggerProvider
+{
+    private int _count;
+
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>Adds the counter to a host's logging, listening to the job processor only.</summary>
+    public void AddTo(ILoggingBuilder logging) => logging
+        .AddProvider(this)
+        .AddFilter<DeferralCounter>(null, LogLevel.None)
+        .AddFilter<DeferralCounter>(typeof(JobProcessor).FullName, LogLevel.Information);
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(DeferralCounter owner) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (eventId.Name == "LogWaiting")
+            {
+                Interlocked.Increment(ref owner._count);
+            }
+        }
+    }
+}

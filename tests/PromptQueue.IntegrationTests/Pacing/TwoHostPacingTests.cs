@@ -1,0 +1,316 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Azure.Storage.Queues;
+using PromptQueue.Contracts;
+using PromptQueue.Core.Budget;
+using PromptQueue.Core.Processing;
+using PromptQueue.Core.Storage;
+using PromptQueue.Core.Submission;
+using PromptQueue.IntegrationTests.Infrastructure;
+using PromptQueue.Simulator;
+using Xunit.Abstractions;
+
+namespace PromptQueue.IntegrationTests.Pacing;
+
+/// <summary>
+/// Two standalone hosts drain one job queue against one Azurite and one simulated OpenRouter account, pacing
+/// themselves through the one shared budget in Table storage.
+/// </summary>
+/// <remarks>
+/// Time is scaled so that the tests take seconds. The simulator counts admitted calls in fixed windows of one
+/// simulated minute, aligned to whole simulated minutes (<c>WindowCounter</c>); simulated time runs
+/// <see cref="TimeScale"/> times faster than the real clock from the moment the simulator starts
+/// (<c>SimulatedClock</c>). So one window is 60 s / 30 = 2 real seconds, at an arbitrary phase relative to the hosts'
+/// clock, and <see cref="AccountLimit"/> calls per simulated minute are 20 × 30 = 600 calls per real minute. The
+/// budget is configured with that real-time rate and paces by the real clock, so nothing in the product knows about
+/// the scaling: even spacing alone has to keep every window, wherever it falls, at or below the limit.
+/// </remarks>
+[Collection(AzuriteTests.Name)]
+public sealed class TwoHostPacingTests(AzuriteFixture azurite, ITestOutputHelper output)
+{
+    /// <summary>The simulated account's limit: calls per simulated minute, as on OpenRouter's free tier.</summary>
+    private const int AccountLimit = 20;
+
+    /// <summary>A simulated minute lasts 2 real seconds.</summary>
+    private const double TimeScale = 30;
+
+    /// <summary><see cref="AccountLimit"/> per simulated minute, expressed per real minute.</summary>
+    private const int EquivalentRequestsPerMinute = (int)(AccountLimit * TimeScale);
+
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(45);
+
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
+    [Fact]
+    public async Task RunAsync_TwoHostsSharingOneBudget_NeverExceedTheAccountLimit()
+    {
+        // Arrange
+        const int jobCount = 60;
+        await using var simulator = await OpenRouterSimulator.StartAsync(new SimulatorOptions
+        {
+            RequestsPerMinute = AccountLimit,
+            RequestsPerDay = 100_000,
+            TimeScale = TimeScale,
+        });
+        // Spacing is 60 s / 600 + 10 ms = 110 ms, so a 2 s window can hold at most 19 of our slots. A 21st call
+        // would need one call to reach the simulator 200 ms later, relative to its slot, than a call 20 slots
+        // later: far beyond scheduling noise, yet the margin costs only 9% of the rate (the product's default,
+        // 100 ms on a 3 s spacing, costs 3%). The margin is not what keeps the windows under the limit: with 0 or
+        // 3 ms the test passes as well; it only keeps a loaded machine from making the test flaky. MaxInlineWait and DeferralSpread are scaled down so that some slots
+        // are too far off to wait for: those jobs are re-queued and come back, exercising deferral as well.
+        var settings = SharedSettings(simulator, new Dictionary<string, string?>
+        {
+            ["Budget:RequestsPerMinute"] = EquivalentRequestsPerMinute.ToString(CultureInfo.InvariantCulture),
+            ["Budget:SpacingMargin"] = "00:00:00.010",
+            ["Budget:MaxInlineWait"] = "00:00:00.300",
+            ["Budget:DeferralSpread"] = "00:00:00.200",
+        });
+        await using var hostA = await PacingHost.CreateAsync(settings);
+        await using var hostB = await PacingHost.CreateAsync(settings);
+        var jobIds = await SubmitAsync(hostA, jobCount);
+
+        // Act
+        hostA.Start();
+        hostB.Start();
+        var records = await WaitUntilTerminalAsync(hostA.Get<JobStore>(), jobIds, simulator);
+        Report(simulator, hostA, hostB);
+        await hostA.StopAsync();
+        await hostB.StopAsync();
+
+        // Assert
+        Assert.All(records, record => Assert.Equal(JobStatus.Completed, record.Status));
+        Assert.All(records, record => Assert.Equal(1, record.Attempts));
+        Assert.Equal(0, simulator.RateLimitedCount);
+        Assert.InRange(simulator.MaxAdmittedInAnyMinute, 1, AccountLimit);
+        Assert.Equal(jobCount, simulator.ChatRequestCount);
+        Assert.Equal(jobCount, hostA.Events.Completed + hostB.Events.Completed);
+        Assert.True(hostA.Events.Completed > 0 && hostB.Events.Completed > 0, $"both hosts should have worked: A completed {hostA.Events.Completed}, B {hostB.Events.Completed}");
+        Assert.Equal(0, await PoisonMessageCountAsync(settings));
+    }
+
+    [Fact]
+    public async Task RunAsync_BudgetConfiguredAboveTheAccountLimit_LearnsFromThe429sWithoutBurningAttempts()
+    {
+        // Arrange
+        const int jobCount = 45;
+        const int budgetRequestsPerMinute = 2 * EquivalentRequestsPerMinute;
+        await using var simulator = await OpenRouterSimulator.StartAsync(new SimulatorOptions
+        {
+            RequestsPerMinute = AccountLimit,
+            RequestsPerDay = 100_000,
+            TimeScale = TimeScale,
+        });
+        // Twice the account's rate: 60 s / 1200 + 10 ms = 60 ms apart, up to 34 calls per 2 s window against 20
+        // allowed. Whatever the windows' phase, at most 40 calls are admitted before one overflows (20 in a first,
+        // partial window, 20 in the next), so 45 jobs are bound to meet a 429. The 429's limit reaches the budget
+        // translated to real time (600 per real minute, see RealTimeRateLimitHeaders), as it would from the real API,
+        // so the hosts slow down to the true rate instead of to 20 calls per real minute.
+        var settings = SharedSettings(simulator, new Dictionary<string, string?>
+        {
+            ["Budget:RequestsPerMinute"] = budgetRequestsPerMinute.ToString(CultureInfo.InvariantCulture),
+            ["Budget:SpacingMargin"] = "00:00:00.010",
+            ["Budget:DeferralSpread"] = "00:00:00.500",
+        });
+        await using var hostA = await PacingHost.CreateAsync(settings, limitHeaderTimeScale: TimeScale);
+        await using var hostB = await PacingHost.CreateAsync(settings, limitHeaderTimeScale: TimeScale);
+        var jobIds = await SubmitAsync(hostA, jobCount);
+
+        // Act
+        hostA.Start();
+        hostB.Start();
+        var records = await WaitUntilTerminalAsync(hostA.Get<JobStore>(), jobIds, simulator);
+        Report(simulator, hostA, hostB);
+        await hostA.StopAsync();
+        await hostB.StopAsync();
+
+        // Assert
+        Assert.True(simulator.RateLimitedCount >= 1, "a budget set above the account's limit should have met a platform 429");
+        Assert.All(records, record => Assert.Equal(JobStatus.Completed, record.Status));
+        Assert.All(records, record => Assert.Equal(1, record.Attempts));
+        Assert.Equal(jobCount, simulator.AdmittedCount);
+        Assert.Equal(jobCount + simulator.RateLimitedCount, simulator.ChatRequestCount);
+        Assert.Equal(0, await PoisonMessageCountAsync(settings));
+        var budget = await hostB.Get<RequestBudget>().ReadAsync(CancellationToken.None);
+        Assert.Equal(EquivalentRequestsPerMinute, budget.LearnedRequestsPerMinute);
+        Assert.NotNull(budget.BlockedUntil);
+    }
+
+    [Fact]
+    public async Task RunAsync_AnotherAppSpentTheWindowsQuota_JobsWaitForTheResetWithoutBurningAttempts()
+    {
+        // Arrange
+        const int jobCount = 5;
+        const int budgetRequestsPerMinute = 2 * EquivalentRequestsPerMinute;
+        await using var simulator = await OpenRouterSimulator.StartAsync(new SimulatorOptions
+        {
+            RequestsPerMinute = AccountLimit,
+            RequestsPerDay = 100_000,
+            TimeScale = TimeScale,
+        });
+        // No header translation here: the 429s say "20", which the budget reads as 20 per real minute and obeys (3 s
+        // apart), so a handful of jobs is enough; this is the simulator's raw behaviour, end to end.
+        var settings = SharedSettings(simulator, new Dictionary<string, string?>
+        {
+            ["Budget:RequestsPerMinute"] = budgetRequestsPerMinute.ToString(CultureInfo.InvariantCulture),
+            ["Budget:SpacingMargin"] = "00:00:00.010",
+            ["Budget:DeferralSpread"] = "00:00:00.500",
+        });
+        await using var hostA = await PacingHost.CreateAsync(settings);
+        await using var hostB = await PacingHost.CreateAsync(settings);
+        hostA.Start();
+        hostB.Start();
+        // Another app on the same account has just spent this window's quota, so the hosts' first calls are
+        // refused whatever the phase of the simulator's windows: the test does not depend on timing luck.
+        var otherApp = await SpendCurrentWindowAsync(simulator);
+
+        // Act
+        var jobIds = await SubmitAsync(hostA, jobCount);
+        var records = await WaitUntilTerminalAsync(hostA.Get<JobStore>(), jobIds, simulator);
+        Report(simulator, hostA, hostB);
+        output.WriteLine($"of which the other app: {otherApp.Calls} calls, {otherApp.RateLimited} platform 429s");
+        await hostA.StopAsync();
+        await hostB.StopAsync();
+
+        // Assert
+        var hostCalls = simulator.ChatRequestCount - otherApp.Calls;
+        var host429s = simulator.RateLimitedCount - otherApp.RateLimited;
+        Assert.True(host429s >= 1, "the hosts should have been refused with a platform 429 at least once");
+        Assert.All(records, record => Assert.Equal(JobStatus.Completed, record.Status));
+        Assert.All(records, record => Assert.Equal(1, record.Attempts));
+        Assert.Equal(jobCount + host429s, hostCalls);
+        Assert.Equal(0, await PoisonMessageCountAsync(settings));
+        var budget = await hostB.Get<RequestBudget>().ReadAsync(CancellationToken.None);
+        Assert.NotNull(budget.BlockedUntil);
+        Assert.InRange(budget.LearnedRequestsPerMinute ?? int.MaxValue, 1, budgetRequestsPerMinute - 1);
+    }
+
+    private Dictionary<string, string?> SharedSettings(OpenRouterSimulator simulator, Dictionary<string, string?> budget)
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..12];
+        var settings = new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["PromptQueue:JobQueue"] = "pace-" + suffix,
+            ["PromptQueue:JobTable"] = "Pace" + suffix,
+            ["PromptQueue:RetryBaseDelay"] = "00:00:01",
+            ["PromptQueue:Listener:Concurrency"] = "4",
+            ["PromptQueue:Listener:MaxPollingInterval"] = "00:00:00.200",
+            ["Budget:Table"] = "PaceBudget" + suffix,
+            ["Budget:RequestsPerDay"] = "100000",
+            ["OpenRouter:BaseUrl"] = simulator.BaseUrl.ToString(),
+        };
+        foreach (var (key, value) in budget)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
+    private static async Task<List<string>> SubmitAsync(PacingHost host, int count)
+    {
+        var submitter = host.Get<JobSubmitter>();
+        var jobIds = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var submission = await submitter.SubmitAsync($$"""{"prompt":"Pacing job {{i}}: name a prime."}""", JobSources.Http, CancellationToken.None);
+            Assert.True(submission.Accepted, string.Join("; ", submission.Errors));
+            jobIds.Add(submission.JobId!);
+        }
+
+        return jobIds;
+    }
+
+    /// <summary>Polls the job records until every job is finished, failing with their states past the timeout.</summary>
+    private static async Task<List<JobRecord>> WaitUntilTerminalAsync(JobStore store, List<string> jobIds, OpenRouterSimulator simulator)
+    {
+        var time = TimeProvider.System;
+        var started = time.GetTimestamp();
+        var finished = new Dictionary<string, JobRecord>();
+        var pending = new Dictionary<string, JobStatus?>();
+        while (true)
+        {
+            pending.Clear();
+            foreach (var jobId in jobIds.Where(id => !finished.ContainsKey(id)))
+            {
+                var record = await store.FindAsync(jobId, CancellationToken.None);
+                if (record is { } found && found.Status.IsTerminal())
+                {
+                    finished[jobId] = found;
+                }
+                else
+                {
+                    pending[jobId] = record?.Status;
+                }
+            }
+
+            if (pending.Count == 0)
+            {
+                return jobIds.Select(id => finished[id]).ToList();
+            }
+
+            if (time.GetElapsedTime(started) > DrainTimeout)
+            {
+                Assert.Fail(
+                    $"{pending.Count} of {jobIds.Count} jobs unfinished after {DrainTimeout} (simulator: {simulator.ChatRequestCount} calls, " +
+                    $"{simulator.RateLimitedCount} platform 429s, at most {simulator.MaxAdmittedInAnyMinute} admitted in one window): " +
+                    string.Join(", ", pending.Select(p => $"{p.Key}={p.Value}")));
+            }
+
+            await Task.Delay(PollInterval, time);
+        }
+    }
+
+    private void Report(OpenRouterSimulator simulator, PacingHost hostA, PacingHost hostB) => output.WriteLine(
+        $"simulator: {simulator.ChatRequestCount} calls, {simulator.AdmittedCount} admitted, {simulator.RateLimitedCount} platform 429s, " +
+        $"at most {simulator.MaxAdmittedInAnyMinute} admitted in one window; host A completed {hostA.Events.Completed} and deferred {hostA.Events.Deferred} times, " +
+        $"host B completed {hostB.Events.Completed} and deferred {hostB.Events.Deferred} times");
+
+    private static async Task<int> PoisonMessageCountAsync(Dictionary<string, string?> settings)
+    {
+        var poison = new QueueClient(settings["AzureWebJobsStorage"], settings["PromptQueue:JobQueue"] + "-poison");
+        return (await poison.GetPropertiesAsync()).Value.ApproximateMessagesCount;
+    }
+
+    /// <summary>What the other app's calls cost the account, so the hosts' own calls can be told apart.</summary>
+    private sealed record OtherAppUsage(int Calls, int RateLimited);
+
+    /// <summary>
+    /// Calls the simulator directly, as another app with the same key would, until it answers with a platform 429
+    /// whose window still has at least a second to run (the window's reset is read from the 429, not guessed).
+    /// </summary>
+    private static async Task<OtherAppUsage> SpendCurrentWindowAsync(OpenRouterSimulator simulator)
+    {
+        var minimumRemaining = TimeSpan.FromSeconds(1);
+        var time = TimeProvider.System;
+        var started = time.GetTimestamp();
+        using var http = new HttpClient { BaseAddress = simulator.BaseUrl };
+        var calls = 0;
+        var rateLimited = 0;
+        while (time.GetElapsedTime(started) < DrainTimeout)
+        {
+            using var body = new StringContent("""{"model":"openai/gpt-oss-120b:free","messages":[{"role":"user","content":"another app"}]}""", Encoding.UTF8, "application/json");
+            using var response = await http.PostAsync(new Uri("chat/completions", UriKind.Relative), body);
+            calls++;
+            if (response.StatusCode != HttpStatusCode.TooManyRequests)
+            {
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                continue;
+            }
+
+            rateLimited++;
+            var reset = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(response.Headers.GetValues("X-RateLimit-Reset").Single(), CultureInfo.InvariantCulture));
+            var remaining = reset - time.GetUtcNow();
+            if (remaining >= minimumRemaining)
+            {
+                return new OtherAppUsage(calls, rateLimited);
+            }
+
+            // Too close to the reset: let this window end and fill the next one instead.
+            await Task.Delay(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, time);
+        }
+
+        throw new TimeoutException("The simulator's window could not be filled in time.");
+    }
+}
