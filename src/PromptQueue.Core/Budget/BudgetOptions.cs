@@ -28,8 +28,8 @@ public sealed class BudgetOptions
     public TimeSpan MaxInlineWait { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Deferred jobs come back at a random moment within this window after their earliest possible slot, so a backlog
-    /// released at once (at midnight, say) does not wake all at the same instant to compete for one slot.
+    /// The most jitter a deferred job gets after its earliest possible slot (it gets at most as much as it waited), so a
+    /// backlog released at once (at midnight, say) does not wake all at the same instant to compete for one slot.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "06:00:00")]
     public TimeSpan DeferralSpread { get; set; } = TimeSpan.FromMinutes(1);

@@ -340,8 +340,17 @@ public sealed partial class JobProcessor(
         && (error.Code is "free_variant_ended" or "no_endpoints" or "model_deprecated" or "model_unavailable_upstream"
             || error.Message.Contains("No endpoints found", StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>A moment within the deferral spread after <paramref name="earliest"/>, so waiting jobs come back staggered.</summary>
-    private DateTimeOffset Spread(DateTimeOffset earliest) => earliest + budgetOptions.Value.DeferralSpread * Random.Shared.NextDouble();
+    /// <summary>
+    /// A random moment after <paramref name="earliest"/>, so waiting jobs come back staggered. The jitter grows with
+    /// the wait, up to the deferral spread: a job held for seconds returns within seconds, while a backlog held until
+    /// midnight spreads over the whole window instead of waking at one instant.
+    /// </summary>
+    private DateTimeOffset Spread(DateTimeOffset earliest)
+    {
+        var wait = earliest - time.GetUtcNow();
+        var jitter = wait < budgetOptions.Value.DeferralSpread ? wait : budgetOptions.Value.DeferralSpread;
+        return jitter <= TimeSpan.Zero ? earliest : earliest + jitter * Random.Shared.NextDouble();
+    }
 
     private async Task<PromptJob?> LoadJobAsync(JobRecord record, CancellationToken cancellationToken)
     {
