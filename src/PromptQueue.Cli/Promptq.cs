@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -60,6 +61,13 @@ public static class Promptq
             cancel.Cancel();
         };
         Console.CancelKeyPress += onCancel;
+
+        // A container or service manager stops a process with SIGTERM: treat it as Ctrl+C, so work is handed back.
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+        {
+            signal.Cancel = true;
+            cancel.Cancel();
+        });
         try
         {
             return await ExecuteAsync(words[0], words.ElementAtOrDefault(1) ?? "", verbose, output, errors, cancel.Token);

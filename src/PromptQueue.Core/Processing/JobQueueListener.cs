@@ -154,6 +154,11 @@ public sealed partial class JobQueueListener(
             {
                 await handle(message, inFlight);
             }
+            catch (Exception ex)
+            {
+                // The handlers deal with every failure they expect; anything else must not stop the listener.
+                LogDeliveryFailed(ex, message.MessageId, message.DequeueCount);
+            }
             finally
             {
                 free.Release();
@@ -170,6 +175,13 @@ public sealed partial class JobQueueListener(
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
+            return [];
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 404)
+        {
+            // The queue itself is gone (deleted, or lost by an emulator restart): recreate it and carry on.
+            LogPollFailed(ex, queue.Name);
+            await queue.CreateIfNotExistsAsync(cancellationToken: stopping);
             return [];
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -234,9 +246,10 @@ public sealed partial class JobQueueListener(
                 await jobQueue.Client.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: _listener.RetryVisibility, cancellationToken: cancellationToken);
             }
         }
-        catch (Azure.RequestFailedException ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // Storage itself is failing; the message reappears when its hidden time runs out.
+            // Storage itself is failing (the SDK reports spent retries as an AggregateException); the message
+            // reappears when its hidden time runs out.
             LogDeliveryFailed(ex, message.MessageId, message.DequeueCount);
         }
     }

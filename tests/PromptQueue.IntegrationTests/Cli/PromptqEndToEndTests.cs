@@ -73,8 +73,10 @@ public sealed partial class PromptqEndToEndTests(AzuriteFixture azurite) : IDisp
         Assert.DoesNotContain("Eby8vdM02", run.Errors, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Work_InlineJobFromAnotherService_IsProcessedUntilCtrlC()
+    [Theory]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public async Task Work_InlineJobFromAnotherService_IsProcessedUntilStopped(string signal)
     {
         // Arrange: the worker runs on its own, and another service drops a base64-encoded job on its queue.
         var environment = Storage();
@@ -86,7 +88,7 @@ public sealed partial class PromptqEndToEndTests(AzuriteFixture azurite) : IDisp
 
         // Act
         var status = await PollStatusAsync(jobs, "from-billing", "Completed", TimeSpan.FromSeconds(60));
-        var stopped = await PromptqProcess.InterruptAsync(worker, "work");
+        var stopped = await PromptqProcess.SignalAsync(worker, signal, "work");
 
         // Assert
         Assert.Equal("Completed", status);

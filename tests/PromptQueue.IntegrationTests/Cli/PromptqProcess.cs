@@ -15,7 +15,7 @@ public static class PromptqProcess
         return await WaitAsync(process, args);
     }
 
-    /// <summary>Starts promptq and leaves it running; pair with <see cref="InterruptAsync"/>.</summary>
+    /// <summary>Starts promptq and leaves it running; pair with <see cref="SignalAsync"/>.</summary>
     public static Process Start(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -42,10 +42,12 @@ public static class PromptqProcess
         return Process.Start(start)!;
     }
 
-    /// <summary>Sends Ctrl+C (SIGINT), as a user stopping the host would, and waits for it to exit.</summary>
-    public static async Task<Result> InterruptAsync(Process process, params string[] args)
+    /// <summary>
+    /// Sends a stop signal, as a user pressing Ctrl+C (INT) or a service manager (TERM) would, and waits for the exit.
+    /// </summary>
+    public static async Task<Result> SignalAsync(Process process, string signal, params string[] args)
     {
-        using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        using (var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
             await kill.WaitForExitAsync();
         }
