@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using PromptQueue.Contracts;
 using PromptQueue.Core.OpenRouter;
@@ -43,12 +42,12 @@ public sealed class ChatRequestFactory(IOptions<OpenRouterOptions> options)
         var messages = new List<ChatMessage>();
         if (job.System is { } system)
         {
-            messages.Add(new ChatMessage { Role = "system", Content = JsonSerializer.SerializeToElement(system) });
+            messages.Add(ChatMessage.FromText("system", system));
         }
 
         if (job.Prompt is { } prompt)
         {
-            messages.Add(new ChatMessage { Role = "user", Content = JsonSerializer.SerializeToElement(prompt) });
+            messages.Add(ChatMessage.FromText("user", prompt));
         }
 
         foreach (var message in job.Messages ?? [])
