@@ -25,7 +25,7 @@ internal static class BenchServices
     /// One process: its own service provider, so its own HTTP connections, budget client and listener. Logging is
     /// off (the table is the output), except for counting the processor's deferrals when asked to.
     /// </summary>
-    public static ServiceProvider Build(IReadOnlyDictionary<string, string?> settings, double timeScale, DeferralCounter? deferrals = null)
+    public static ServiceProvider Build(IReadOnlyDictionary<string, string?> settings, DeferralCounter? deferrals = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection()
@@ -34,7 +34,6 @@ internal static class BenchServices
             .AddPromptQueueCore(configuration);
         services.AddOptions<QueueListenerOptions>().BindConfiguration(QueueListenerOptions.SectionName).ValidateDataAnnotations();
         services.AddSingleton<JobQueueListener>();
-        services.ConfigureHttpClientDefaults(http => http.AddHttpMessageHandler(() => new RealTimeRateLimitHeaders(timeScale)));
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 }

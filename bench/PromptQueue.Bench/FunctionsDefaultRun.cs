@@ -59,7 +59,7 @@ internal sealed class FunctionsDefaultRun(Workload workload, string storage, str
 
         await using var simulator = await OpenRouterSimulator.StartAsync(workload.Simulator(), cancellationToken);
         var settings = BenchServices.Settings(storage, simulator, suffix);
-        var instances = Enumerable.Range(0, workload.Instances).Select(_ => BenchServices.Build(settings, workload.TimeScale)).ToList();
+        var instances = Enumerable.Range(0, workload.Instances).Select(_ => BenchServices.Build(settings)).ToList();
         try
         {
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -56,7 +56,7 @@ internal sealed class PromptQueueRun(Workload workload, string storage, string n
         }
 
         using var deferrals = new DeferralCounter();
-        var hosts = Enumerable.Range(0, workload.Instances).Select(_ => BenchServices.Build(settings, workload.TimeScale, deferrals)).ToList();
+        var hosts = Enumerable.Range(0, workload.Instances).Select(_ => BenchServices.Build(settings, deferrals)).ToList();
         try
         {
             var first = hosts[0];

@@ -81,6 +81,10 @@ internal sealed class FreeTierRateLimiter(SimulatedClock clock, int requestsPerM
     private RateLimitRejection PerDayRejectionAt(DateTimeOffset now) =>
         new(FreeTierWindow.PerDay, requestsPerDay, clock.ToReal(_day.WindowEndAfter(now)));
 
+    /// <remarks>
+    /// Like <c>X-RateLimit-Reset</c>, the limit is told in real time (calls per real minute): a client that learns its
+    /// rate from the header, as the real API intends, then paces right at any time scale.
+    /// </remarks>
     private RateLimitRejection PerMinuteRejectionAt(DateTimeOffset now) =>
-        new(FreeTierWindow.PerMinute, requestsPerMinute, clock.ToReal(_minute.WindowEndAfter(now)));
+        new(FreeTierWindow.PerMinute, (int)Math.Round(requestsPerMinute * clock.Scale), clock.ToReal(_minute.WindowEndAfter(now)));
 }

@@ -18,6 +18,9 @@ internal sealed class SimulatedClock
         _anchor = timeProvider.GetUtcNow();
     }
 
+    /// <summary>How many times faster than the real clock simulated time runs.</summary>
+    public double Scale => _scale;
+
     public DateTimeOffset RealNow => _timeProvider.GetUtcNow();
 
     public DateTimeOffset SimulatedNow => ToSimulated(RealNow);

@@ -94,7 +94,7 @@ public sealed class RateLimitTests
     }
 
     [Fact]
-    public async Task Post_TimeScale60_MinuteWindowLastsOneRealSecond()
+    public async Task Post_TimeScale60_MinuteWindowLastsOneRealSecondAndItsLimitIsToldPerRealMinute()
     {
         // Arrange
         var start = new DateTimeOffset(2026, 3, 20, 10, 0, 0, TimeSpan.Zero);
@@ -111,6 +111,7 @@ public sealed class RateLimitTests
         // Assert
         Assert.Equal(HttpStatusCode.TooManyRequests, rejected.StatusCode);
         Assert.Equal(start.AddSeconds(1).ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture), Header(rejected, "X-RateLimit-Reset"));
+        Assert.Equal("60", Header(rejected, "X-RateLimit-Limit"));
         Assert.Equal([HttpStatusCode.OK], afterOneSecond);
     }
 

@@ -29,8 +29,7 @@ public sealed class PacingHost : IAsyncDisposable
     public ProcessorEvents Events { get; }
 
     /// <param name="settings">The configuration, shared by every host of a test.</param>
-    /// <param name="limitHeaderTimeScale">When set, 429s reach the client with their limit translated to real time.</param>
-    public static async Task<PacingHost> CreateAsync(IReadOnlyDictionary<string, string?> settings, double? limitHeaderTimeScale = null)
+    public static async Task<PacingHost> CreateAsync(IReadOnlyDictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var events = new ProcessorEvents();
@@ -43,11 +42,6 @@ public sealed class PacingHost : IAsyncDisposable
             .AddPromptQueueCore(configuration);
         services.AddOptions<QueueListenerOptions>().BindConfiguration(QueueListenerOptions.SectionName).ValidateDataAnnotations();
         services.AddSingleton<JobQueueListener>();
-        if (limitHeaderTimeScale is { } scale)
-        {
-            services.ConfigureHttpClientDefaults(http => http.AddHttpMessageHandler(() => new RealTimeRateLimitHeaders(scale)));
-        }
-
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         await provider.GetRequiredService<JobStore>().EnsureCreatedAsync(CancellationToken.None);
         await provider.GetRequiredService<JobQueueClient>().EnsureCreatedAsync(CancellationToken.None);

@@ -103,17 +103,17 @@ public sealed class TwoHostPacingTests(AzuriteFixture azurite, ITestOutputHelper
         });
         // Twice the account's rate: 60 s / 1200 + 10 ms = 60 ms apart, up to 34 calls per 2 s window against 20
         // allowed. Whatever the windows' phase, at most 40 calls are admitted before one overflows (20 in a first,
-        // partial window, 20 in the next), so 45 jobs are bound to meet a 429. The 429's limit reaches the budget
-        // translated to real time (600 per real minute, see RealTimeRateLimitHeaders), as it would from the real API,
-        // so the hosts slow down to the true rate instead of to 20 calls per real minute.
+        // partial window, 20 in the next), so 45 jobs are bound to meet a 429. The simulator tells the 429's limit per
+        // real minute (600), as the real API's header and the budget share one clock, so the hosts slow down to the
+        // true rate rather than to 20 calls per real minute.
         var settings = SharedSettings(simulator, new Dictionary<string, string?>
         {
             ["Budget:RequestsPerMinute"] = budgetRequestsPerMinute.ToString(CultureInfo.InvariantCulture),
             ["Budget:SpacingMargin"] = "00:00:00.010",
             ["Budget:DeferralSpread"] = "00:00:00.500",
         });
-        await using var hostA = await PacingHost.CreateAsync(settings, limitHeaderTimeScale: TimeScale);
-        await using var hostB = await PacingHost.CreateAsync(settings, limitHeaderTimeScale: TimeScale);
+        await using var hostA = await PacingHost.CreateAsync(settings);
+        await using var hostB = await PacingHost.CreateAsync(settings);
         var jobIds = await SubmitAsync(hostA, jobCount);
 
         // Act
