@@ -42,17 +42,20 @@ public sealed class TwoHostPacingTests(AzuriteFixture azurite, ITestOutputHelper
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>The simulated account: <see cref="AccountLimit"/> calls per simulated minute, time scaled, no daily cap in the way.</summary>
+    private static Task<OpenRouterSimulator> StartAccountAsync() => OpenRouterSimulator.StartAsync(new SimulatorOptions
+    {
+        RequestsPerMinute = AccountLimit,
+        RequestsPerDay = 100_000,
+        TimeScale = TimeScale,
+    });
+
     [Fact]
     public async Task RunAsync_TwoHostsSharingOneBudget_NeverExceedTheAccountLimit()
     {
         // Arrange
         const int jobCount = 60;
-        await using var simulator = await OpenRouterSimulator.StartAsync(new SimulatorOptions
-        {
-            RequestsPerMinute = AccountLimit,
-            RequestsPerDay = 100_000,
-            TimeScale = TimeScale,
-        });
+        await using var simulator = await StartAccountAsync();
         // Spacing is 60 s / 600 + 10 ms = 110 ms, so a 2 s window can hold at most 19 of our slots. A 21st call
         // would need one call to reach the simulator 200 ms later, relative to its slot, than a call 20 slots
         // later: far beyond scheduling noise, yet the margin costs only 9% of the rate (the product's default,
@@ -95,12 +98,7 @@ public sealed class TwoHostPacingTests(AzuriteFixture azurite, ITestOutputHelper
         // Arrange
         const int jobCount = 45;
         const int budgetRequestsPerMinute = 2 * EquivalentRequestsPerMinute;
-        await using var simulator = await OpenRouterSimulator.StartAsync(new SimulatorOptions
-        {
-            RequestsPerMinute = AccountLimit,
-            RequestsPerDay = 100_000,
-            TimeScale = TimeScale,
-        });
+        await using var simulator = await StartAccountAsync();
         // Twice the account's rate: 60 s / 1200 + 10 ms = 60 ms apart, up to 34 calls per 2 s window against 20
         // allowed. Whatever the windows' phase, at most 40 calls are admitted before one overflows (20 in a first,
         // partial window, 20 in the next), so 45 jobs are bound to meet a 429. The simulator tells the 429's limit per
@@ -142,14 +140,8 @@ public sealed class TwoHostPacingTests(AzuriteFixture azurite, ITestOutputHelper
         // Arrange
         const int jobCount = 5;
         const int budgetRequestsPerMinute = 2 * EquivalentRequestsPerMinute;
-        await using var simulator = await OpenRouterSimulator.StartAsync(new SimulatorOptions
-        {
-            RequestsPerMinute = AccountLimit,
-            RequestsPerDay = 100_000,
-            TimeScale = TimeScale,
-        });
-        // No header translation here: the 429s say "20", which the budget reads as 20 per real minute and obeys (3 s
-        // apart), so a handful of jobs is enough; this is the simulator's raw behaviour, end to end.
+        await using var simulator = await StartAccountAsync();
+        // The 429s tell the limit per real minute (600), which the budget learns; a handful of jobs is enough.
         var settings = SharedSettings(simulator, new Dictionary<string, string?>
         {
             ["Budget:RequestsPerMinute"] = budgetRequestsPerMinute.ToString(CultureInfo.InvariantCulture),
