@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace PromptQueue.Contracts;
 
-/// <summary>Where a job is in its life.</summary>
+/// <summary>Where a job is in its life. JSON carries the name.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<JobStatus>))]
 public enum JobStatus
 {
     /// <summary>Accepted and waiting for a worker.</summary>

@@ -44,6 +44,7 @@ public sealed partial class JobProcessor(
     IChatCompletionClient chat,
     ChatRequestFactory requests,
     RequestBudget budget,
+    JobTerminalNotices notices,
     IOptions<PromptQueueOptions> options,
     IOptions<BudgetOptions> budgetOptions,
     IOptions<JobLimits> limits,
@@ -104,6 +105,7 @@ public sealed partial class JobProcessor(
                 {
                     LogDeadLettered(jobId);
                     JobTelemetry.DeadLettered();
+                    await notices.PublishAsync(created, cancellationToken);
                     return new(jobId, JobOutcome.Failed);
                 }
 
@@ -120,6 +122,7 @@ public sealed partial class JobProcessor(
             {
                 LogDeadLettered(jobId);
                 JobTelemetry.DeadLettered();
+                await notices.PublishAsync(record, cancellationToken);
                 return new(jobId, JobOutcome.Failed);
             }
 
@@ -182,6 +185,7 @@ public sealed partial class JobProcessor(
             {
                 LogRejected(jobId, error);
                 JobTelemetry.Rejected();
+                await notices.PublishAsync(record, cancellationToken);
                 return new(jobId, JobOutcome.Rejected);
             }
 
@@ -378,6 +382,7 @@ public sealed partial class JobProcessor(
 
         LogCompleted(record.JobId, record.UsedModel, record.TotalTokens, record.ReasoningChunks > 0);
         JobTelemetry.Completed(record);
+        await notices.PublishAsync(record, cancellationToken);
         return new(record.JobId, JobOutcome.Completed);
     }
 
@@ -392,6 +397,7 @@ public sealed partial class JobProcessor(
 
         LogFailed(record.JobId, error.Code, record.ErrorMessage);
         JobTelemetry.Failed(record);
+        await notices.PublishAsync(record, cancellationToken);
         return new(record.JobId, JobOutcome.Failed);
     }
 
