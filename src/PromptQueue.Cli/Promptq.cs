@@ -1,14 +1,12 @@
 using System.Runtime.InteropServices;
 using Azure;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PromptQueue.Cli.Commands;
 using PromptQueue.Cli.Local;
 using PromptQueue.Core;
-using PromptQueue.Core.Processing;
 using PromptQueue.Hosting;
 
 namespace PromptQueue.Cli;
@@ -97,8 +95,7 @@ public static class Promptq
         builder.Configuration.AddInMemoryCollection(local.Settings);
         builder.Services.AddPromptQueueCore(builder.Configuration);
         builder.Services.AddPromptQueueTelemetry(builder.Configuration, serviceName: "promptq");
-        builder.Services.AddOptions<QueueListenerOptions>().BindConfiguration(QueueListenerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<JobQueueListener>();
+        builder.Services.AddPromptQueueStandaloneWorker();
 
         using var host = builder.Build();
         await host.StartAsync(cancellationToken);

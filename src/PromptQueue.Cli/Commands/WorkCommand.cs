@@ -11,7 +11,7 @@ public static class WorkCommand
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(output);
         await output.WriteLineAsync("Processing the job queue; press Ctrl+C to stop.");
-        await services.GetRequiredService<JobQueueListener>().RunAsync(cancellationToken);
+        await Task.WhenAll(services.GetServices<IWorkerLoop>().Select(loop => loop.RunAsync(cancellationToken)));
         await output.WriteLineAsync("Stopped.");
         return Promptq.ExitOk;
     }

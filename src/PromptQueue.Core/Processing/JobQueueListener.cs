@@ -49,7 +49,7 @@ public sealed partial class JobQueueListener(
     IOptions<QueueListenerOptions> listenerOptions,
     IOptions<PromptQueueOptions> options,
     TimeProvider time,
-    ILogger<JobQueueListener> logger)
+    ILogger<JobQueueListener> logger) : IWorkerLoop
 {
     private static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(50);
 
