@@ -14,9 +14,10 @@ public enum QueueJobEncoding
     Plain,
 
     /// <summary>
-    /// Base64 of the UTF-8 JSON. It exists because it is what other tools write by default (the Functions queue output
-    /// binding, the Azure SDKs' default elsewhere, Storage Explorer's option): a sender that matches them interoperates
-    /// with any other consumer of the same queue.
+    /// Base64 of the UTF-8 JSON. It exists because much of the Azure ecosystem encodes queue messages by default: the
+    /// Functions host's default <c>messageEncoding</c> and its queue output binding, the older storage SDKs
+    /// (WindowsAzure.Storage's CloudQueueMessage, Python's v2 SDK) and tools built on them. A service whose other
+    /// consumers expect base64 can keep that convention; the worker reads either.
     /// </summary>
     Base64,
 }
