@@ -28,6 +28,17 @@ public static class Promptq
           promptq show ID          Print one job: status, usage, answer, reasoning and reasoning_details.
           promptq work             Process the job queue until Ctrl+C, as the Functions app does.
 
+        Talking to a running PromptQueue over HTTP (promptq serve or the Functions app; starts nothing locally):
+          promptq submit FILE.json|-  [--wait]
+                                   Submit one job (- reads standard input) and print its id; --wait waits for it and
+                                   prints the answer and reasoning.
+          promptq status ID [--json]
+                                   Print a job's status, usage, error and answer (--json: the API's JobView).
+          promptq watch ID         Show a live status line until the job ends; exit 0 if it completed, 3 if not.
+          --url URL                The app's URL (env PROMPTQ_URL; default http://127.0.0.1:7071).
+          --key KEY                The function key. Prefer env PROMPTQ_API_KEY: arguments show in process lists
+                                   and shell history.
+
         Configuration (environment variables or appsettings.json):
           OPENROUTER_API_KEY       OpenRouter API key. Without it, the built-in simulator answers.
           OpenRouter__DefaultModel Model for jobs that name none (default openai/gpt-oss-120b:free).
@@ -46,7 +57,8 @@ public static class Promptq
         ArgumentNullException.ThrowIfNull(errors);
         var verbose = args.Contains("--verbose", StringComparer.Ordinal);
         var words = args.Where(a => a != "--verbose").ToArray();
-        if (words is not ["run", _] and not ["show", _] and not ["work"])
+        var overHttp = ApiCommands.Handles(words);
+        if (!overHttp && words is not ["run", _] and not ["show", _] and not ["work"])
         {
             await (words is [] or ["help"] or ["--help"] or ["-h"] ? output : errors).WriteLineAsync(Usage);
             return words is [] or ["help"] or ["--help"] or ["-h"] ? ExitOk : ExitUsage;
@@ -68,7 +80,9 @@ public static class Promptq
         });
         try
         {
-            return await ExecuteAsync(words[0], words.ElementAtOrDefault(1) ?? "", verbose, output, errors, cancel.Token);
+            return overHttp
+                ? await ApiCommands.RunAsync(words, Console.In, output, errors, Environment.GetEnvironmentVariable, cancel.Token)
+                : await ExecuteAsync(words[0], words.ElementAtOrDefault(1) ?? "", verbose, output, errors, cancel.Token);
         }
         catch (Exception ex) when (Describe(ex) is { } message)
         {

@@ -65,15 +65,25 @@ internal static class JobPrinter
     private static async Task PrintHeaderAsync(JobRecord record, TextWriter output)
     {
         await output.WriteLineAsync();
-        var model = record.UsedModel ?? record.RequestedModel;
-        var provider = record.Provider is null ? "" : $" via {record.Provider}";
-        var usage = record.TotalTokens is null ? "" : $"  {record.TotalTokens} tokens ({record.ReasoningTokens ?? 0} reasoning), cost {record.Cost ?? 0:0.######}";
-        await output.WriteLineAsync($"== {record.JobId}  {record.Status}  {model}{provider}{usage}");
+        await output.WriteLineAsync(Header(record.JobId, record.Status, record.UsedModel ?? record.RequestedModel, record.Provider, record.TotalTokens, record.ReasoningTokens, record.Cost));
         if (record.ErrorMessage is not null)
         {
-            var status = record.ErrorHttpStatus is null ? "" : $"HTTP {record.ErrorHttpStatus}, ";
-            await output.WriteLineAsync($"Error ({status}{record.ErrorCode}): {record.ErrorMessage}");
+            await output.WriteLineAsync(ErrorLine(record.ErrorHttpStatus, record.ErrorCode, record.ErrorMessage));
         }
+    }
+
+    /// <summary>The first line of a job, the same whether read from storage (<c>show</c>) or over HTTP (<c>status</c>).</summary>
+    internal static string Header(string jobId, Contracts.JobStatus status, string? model, string? provider, int? totalTokens, int? reasoningTokens, double? cost)
+    {
+        var via = provider is null ? "" : $" via {provider}";
+        var usage = totalTokens is null ? "" : $"  {totalTokens} tokens ({reasoningTokens ?? 0} reasoning), cost {cost ?? 0:0.######}";
+        return $"== {jobId}  {status}  {model}{via}{usage}";
+    }
+
+    internal static string ErrorLine(int? httpStatus, string? code, string? message)
+    {
+        var status = httpStatus is null ? "" : $"HTTP {httpStatus}, ";
+        return $"Error ({status}{code}): {message}";
     }
 
     private static async Task PrintAnswerAsync(JobResult result, TextWriter output)
@@ -85,7 +95,7 @@ internal static class JobPrinter
         }
     }
 
-    private static string Pretty(string json)
+    internal static string Pretty(string json)
     {
         try
         {
@@ -98,5 +108,5 @@ internal static class JobPrinter
         }
     }
 
-    private static string Indent(string text) => "  " + text.ReplaceLineEndings(Environment.NewLine + "  ");
+    internal static string Indent(string text) => "  " + text.ReplaceLineEndings(Environment.NewLine + "  ");
 }

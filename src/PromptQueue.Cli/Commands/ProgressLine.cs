@@ -8,38 +8,22 @@ internal sealed class ProgressLine(TextWriter output, int total)
 {
     private const int Width = 30;
 
-    private readonly bool _inPlace = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
-    private string _last = "";
+    private readonly LiveLine _line = new(output);
 
-    public async Task ShowAsync(IReadOnlyCollection<JobRecord> records)
+    public Task ShowAsync(IReadOnlyCollection<JobRecord> records)
     {
         var done = records.Count(r => r.Status.IsTerminal());
         var filled = total == 0 ? Width : done * Width / total;
         var counts = string.Join(", ", records.GroupBy(r => r.Status).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}"));
         var waiting = records.Where(r => r.Status == JobStatus.Waiting && r.NextAttemptAt is not null).MinBy(r => r.NextAttemptAt);
         var note = waiting is null ? "" : $"; next retry {waiting.NextAttemptAt:HH:mm:ss} UTC ({waiting.WaitReason})";
-        var line = $"[{new string('#', filled)}{new string('.', Width - filled)}] {done}/{total} done: {counts}{note}";
-        if (line == _last)
-        {
-            return;
-        }
-
-        _last = line;
-        if (_inPlace)
-        {
-            await output.WriteAsync("\r" + line.PadRight(Console.BufferWidth > 0 ? Math.Min(Console.BufferWidth - 1, 160) : line.Length));
-        }
-        else
-        {
-            await output.WriteLineAsync(line);
-        }
+        _line.Show($"[{new string('#', filled)}{new string('.', Width - filled)}] {done}/{total} done: {counts}{note}");
+        return Task.CompletedTask;
     }
 
-    public async Task FinishAsync()
+    public Task FinishAsync()
     {
-        if (_inPlace)
-        {
-            await output.WriteLineAsync();
-        }
+        _line.Finish();
+        return Task.CompletedTask;
     }
 }

@@ -1,7 +1,6 @@
 using PromptQueue.Contracts;
-using PromptQueue.Core.Submission;
 
-namespace PromptQueue.Core.Tests.Processing;
+namespace PromptQueue.Core.Tests.Contracts;
 
 public sealed class JobIdsTests
 {

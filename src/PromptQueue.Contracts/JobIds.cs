@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 
-namespace PromptQueue.Core.Submission;
+namespace PromptQueue.Contracts;
 
 /// <summary>Creates job ids that sort by creation time and cannot be guessed.</summary>
+/// <remarks>In Contracts so that the server and a service enqueueing jobs itself name them the same way.</remarks>
 public static class JobIds
 {
     private const string Alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
