@@ -30,6 +30,7 @@ public static class PromptQueueServiceCollectionExtensions
         services.TryAddSingleton<JobQueueClient>();
         services.TryAddSingleton<ChatRequestFactory>();
         services.TryAddSingleton<JobRecordFactory>();
+        services.TryAddSingleton<ParentJobs>();
         services.TryAddSingleton<JobTerminalNotices>();
         services.TryAddSingleton<JobProcessor>();
         services.TryAddSingleton<JobSubmitter>();
