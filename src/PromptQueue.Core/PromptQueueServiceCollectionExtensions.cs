@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using PromptQueue.Contracts;
 using PromptQueue.Core.Budget;
+using PromptQueue.Core.Notices;
 using PromptQueue.Core.OpenRouter;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
@@ -40,6 +41,7 @@ public static class PromptQueueServiceCollectionExtensions
         services.TryAddSingleton<IBudgetStore>(sp => sp.GetRequiredService<TableBudgetStore>());
         services.TryAddSingleton<RequestBudget>();
         services.AddHostedService<StorageInitializer>();
+        services.AddPromptQueueNotices();
         return services;
     }
 }
