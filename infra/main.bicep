@@ -55,8 +55,19 @@ param jobQueueName string = 'prompt-jobs'
 
 @minLength(3)
 @maxLength(63)
-@description('Queue that receives completion notices (PromptQueue__ResultsQueue).')
+@description('Queue that receives completion notices (PromptQueue__Notices__ResultsQueue).')
 param resultsQueueName string = 'prompt-results'
+
+@description('Whether finished jobs put a notice on the results queue (PromptQueue__Notices__ResultsQueueEnabled). Off by default, so no queue fills up unread.')
+param resultsQueueEnabled bool = false
+
+@minLength(3)
+@maxLength(56)
+@description('Durable queue of webhook notices still to deliver (PromptQueue__Notices__NoticeQueue); its poison queue is <name>-poison.')
+param noticeQueueName string = 'prompt-notices'
+
+@description('https URL that receives signed completion notices (PromptQueue__Notices__WebhookUrl); empty turns webhooks off. The signing secret is PromptQueue__Notices__WebhookSecret, set as a Key Vault reference, never a plain value.')
+param noticeWebhookUrl string = ''
 
 @minLength(3)
 @maxLength(63)
@@ -145,6 +156,8 @@ module storage 'app/storage.bicep' = {
       jobQueueName
       '${jobQueueName}-poison'
       resultsQueueName
+      noticeQueueName
+      '${noticeQueueName}-poison'
     ]
     tableNames: [
       jobTableName
@@ -220,6 +233,9 @@ module api 'app/api.bicep' = {
     worker: {
       jobQueue: jobQueueName
       resultsQueue: resultsQueueName
+      resultsQueueEnabled: resultsQueueEnabled
+      noticeQueue: noticeQueueName
+      webhookUrl: noticeWebhookUrl
       jobTable: jobTableName
       budgetTable: budgetTableName
       batchTable: batchTableName

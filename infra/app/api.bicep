@@ -54,8 +54,14 @@ param instanceMemoryMB int
 type workerSettingsType = {
   @description('PromptQueue__JobQueue: queue of prompt jobs.')
   jobQueue: string
-  @description('PromptQueue__ResultsQueue: queue of completion notices.')
+  @description('PromptQueue__Notices__ResultsQueue: queue of completion notices.')
   resultsQueue: string
+  @description('PromptQueue__Notices__ResultsQueueEnabled: whether finished jobs notify the results queue.')
+  resultsQueueEnabled: bool
+  @description('PromptQueue__Notices__NoticeQueue: durable queue of webhook notices to deliver.')
+  noticeQueue: string
+  @description('PromptQueue__Notices__WebhookUrl: https URL for signed notices; empty turns webhooks off.')
+  webhookUrl: string
   @description('PromptQueue__JobTable: job records and trace chunks.')
   jobTable: string
   @description('PromptQueue__BudgetTable: shared rate budget.')
@@ -168,7 +174,10 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     OpenRouter__Referer: worker.referer
     OpenRouter__Title: worker.title
     PromptQueue__JobQueue: worker.jobQueue
-    PromptQueue__ResultsQueue: worker.resultsQueue
+    PromptQueue__Notices__ResultsQueue: worker.resultsQueue
+    PromptQueue__Notices__ResultsQueueEnabled: string(worker.resultsQueueEnabled)
+    PromptQueue__Notices__NoticeQueue: worker.noticeQueue
+    PromptQueue__Notices__WebhookUrl: worker.webhookUrl
     PromptQueue__JobTable: worker.jobTable
     PromptQueue__BudgetTable: worker.budgetTable
     PromptQueue__BatchTable: worker.batchTable

@@ -10,7 +10,7 @@ param tags object
 @description('Blob container that holds the Flex Consumption deployment package.')
 param deploymentContainerName string
 
-@description('Queues to create (the job queue, its poison queue, the results queue).')
+@description('Queues to create (the job queue, its poison queue, the results queue, the webhook notice queue and its poison queue).')
 param queueNames string[]
 
 @description('Tables to create (jobs and traces, shared budget, batches).')

@@ -55,6 +55,28 @@ public sealed record PromptJob
     public string? User { get; init; }
 
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
+    /// <summary>
+    /// The job whose conversation this one continues: the worker sends that job's whole conversation and its answer
+    /// (with <c>reasoning_details</c> unmodified) before this job's own messages, once that job has completed.
+    /// </summary>
+    public string? ParentJobId { get; init; }
+
+    /// <summary>Which completion notices the job wants, where the worker's configuration offers them.</summary>
+    public NotifySettings? Notify { get; init; }
+}
+
+/// <summary>
+/// Per-job choice of completion notices. A channel the worker does not have configured is never used; a field left out
+/// takes the worker's configured default.
+/// </summary>
+public sealed record NotifySettings
+{
+    /// <summary>Put a small notice on the configured results queue when the job finishes.</summary>
+    public bool? ResultsQueue { get; init; }
+
+    /// <summary>POST a signed notice to the configured webhook when the job finishes.</summary>
+    public bool? Webhook { get; init; }
 }
 
 /// <summary>One turn of a conversation.</summary>

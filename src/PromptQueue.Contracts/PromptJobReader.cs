@@ -123,7 +123,15 @@ public static partial class PromptJobReader
         fields.Optional("provider", (e, p) => RequireKind(e, p, JsonValueKind.Object, "an object", errors));
         fields.Optional("user", (e, p) => CheckText(e, p, limits, errors, allowEmpty: false));
         fields.Optional("metadata", (e, p) => CheckMetadata(e, p, limits, errors));
+        fields.Optional("parent_job_id", (e, p) => CheckId(e, p, errors));
+        fields.Optional("notify", (e, p) => CheckNotify(e, p, errors));
         fields.RejectUnknown();
+
+        if (root.TryGetProperty("id", out var id) && root.TryGetProperty("parent_job_id", out var parent)
+            && id.ValueKind == JsonValueKind.String && parent.ValueKind == JsonValueKind.String && id.GetString() == parent.GetString())
+        {
+            errors.Add(new("$.parent_job_id", "must name another job: a job cannot continue itself"));
+        }
 
         if (hasPrompt && hasMessages)
         {
@@ -145,6 +153,22 @@ public static partial class PromptJobReader
         {
             errors.Add(new(path, $"must be 1 to {MaxIdLength} characters of letters, digits, '-', '_', '.' or ':', starting with a letter or digit"));
         }
+    }
+
+    private static void CheckNotify(JsonElement e, string path, List<JobValidationError> errors)
+    {
+        if (!RequireKind(e, path, JsonValueKind.Object, "an object such as {\"results_queue\":true,\"webhook\":false}", errors))
+        {
+            return;
+        }
+
+        var fields = new Fields(e, path, errors);
+        foreach (var channel in (string[])["results_queue", "webhook"])
+        {
+            fields.Optional(channel, (v, p) => CheckBoolean(v, p, errors));
+        }
+
+        fields.RejectUnknown();
     }
 
     private static void CheckModel(JsonElement e, string path, List<JobValidationError> errors)
@@ -268,13 +292,7 @@ public static partial class PromptJobReader
             }
         });
         var hasBudget = fields.Optional("max_tokens", (v, p) => CheckInteger(v, p, errors, 1, int.MaxValue));
-        fields.Optional("exclude", (v, p) =>
-        {
-            if (v.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
-            {
-                errors.Add(new(p, "must be true or false"));
-            }
-        });
+        fields.Optional("exclude", (v, p) => CheckBoolean(v, p, errors));
         fields.RejectUnknown();
         if (hasEffort && hasBudget)
         {
@@ -435,6 +453,14 @@ public static partial class PromptJobReader
         else if (length > limits.MaxTextChars)
         {
             errors.Add(new(path, $"is {length} characters; the limit is {limits.MaxTextChars}"));
+        }
+    }
+
+    private static void CheckBoolean(JsonElement e, string path, List<JobValidationError> errors)
+    {
+        if (e.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            errors.Add(new(path, "must be true or false"));
         }
     }
 

@@ -46,4 +46,19 @@ public sealed class PromptQueueOptions
     /// <summary>How long to hold jobs back after the API rejects the account itself (bad key, no credits).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan SystemicFailurePause { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>First wait of a job whose parent is unfinished; each later wait doubles, up to <see cref="ParentWaitMaxDelay"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan ParentWaitBaseDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Longest wait between two looks at an unfinished parent.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ParentWaitMaxDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How long after its own submission a job waits for a parent that does not exist yet before failing with
+    /// <c>parent_not_found</c>: jobs sent together as inline queue messages may arrive in any order.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan ParentArrivalGrace { get; set; } = TimeSpan.FromMinutes(2);
 }

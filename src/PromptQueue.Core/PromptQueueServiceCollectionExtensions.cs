@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using PromptQueue.Contracts;
 using PromptQueue.Core.Budget;
+using PromptQueue.Core.Notices;
 using PromptQueue.Core.OpenRouter;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
@@ -30,6 +31,7 @@ public static class PromptQueueServiceCollectionExtensions
         services.TryAddSingleton<JobQueueClient>();
         services.TryAddSingleton<ChatRequestFactory>();
         services.TryAddSingleton<JobRecordFactory>();
+        services.TryAddSingleton<ParentJobs>();
         services.TryAddSingleton<JobTerminalNotices>();
         services.TryAddSingleton<JobProcessor>();
         services.TryAddSingleton<JobSubmitter>();
@@ -39,6 +41,7 @@ public static class PromptQueueServiceCollectionExtensions
         services.TryAddSingleton<IBudgetStore>(sp => sp.GetRequiredService<TableBudgetStore>());
         services.TryAddSingleton<RequestBudget>();
         services.AddHostedService<StorageInitializer>();
+        services.AddPromptQueueNotices();
         return services;
     }
 }

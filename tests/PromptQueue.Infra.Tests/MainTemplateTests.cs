@@ -51,7 +51,10 @@ public sealed class MainTemplateTests(MainTemplateFixture fixture) : IClassFixtu
         "OpenRouter__Referer",
         "OpenRouter__Title",
         "PromptQueue__JobQueue",
-        "PromptQueue__ResultsQueue",
+        "PromptQueue__Notices__ResultsQueue",
+        "PromptQueue__Notices__ResultsQueueEnabled",
+        "PromptQueue__Notices__NoticeQueue",
+        "PromptQueue__Notices__WebhookUrl",
         "PromptQueue__JobTable",
         "PromptQueue__BudgetTable",
         "PromptQueue__BatchTable",
@@ -65,6 +68,9 @@ public sealed class MainTemplateTests(MainTemplateFixture fixture) : IClassFixtu
     {
         { "jobQueueName", "prompt-jobs" },
         { "resultsQueueName", "prompt-results" },
+        { "resultsQueueEnabled", "false" },
+        { "noticeQueueName", "prompt-notices" },
+        { "noticeWebhookUrl", "" },
         { "jobTableName", "PromptJobs" },
         { "budgetTableName", "PromptBudget" },
         { "batchTableName", "PromptBatches" },
@@ -291,7 +297,7 @@ public sealed class MainTemplateTests(MainTemplateFixture fixture) : IClassFixtu
         var tables = parameters["tableNames"]!["value"]!.AsArray().Select(node => node!.ToString()).ToList();
 
         // Assert
-        Assert.Equal(["[parameters('jobQueueName')]", "[format('{0}-poison', parameters('jobQueueName'))]", "[parameters('resultsQueueName')]"], queues);
+        Assert.Equal(["[parameters('jobQueueName')]", "[format('{0}-poison', parameters('jobQueueName'))]", "[parameters('resultsQueueName')]", "[parameters('noticeQueueName')]", "[format('{0}-poison', parameters('noticeQueueName'))]"], queues);
         Assert.Equal(["[parameters('jobTableName')]", "[parameters('budgetTableName')]", "[parameters('batchTableName')]"], tables);
         Assert.NotEmpty(_template.ResourcesOfType("Microsoft.Storage/storageAccounts/queueServices/queues"));
         Assert.NotEmpty(_template.ResourcesOfType("Microsoft.Storage/storageAccounts/tableServices/tables"));

@@ -14,14 +14,17 @@ public sealed class ChatRequestFactory(IOptions<OpenRouterOptions> options)
         return job.Model ?? options.Value.DefaultModel;
     }
 
-    public ChatRequest Create(PromptJob job)
+    /// <summary>The request for a job; a continuation sends its parent's conversation first.</summary>
+    /// <param name="job">The job.</param>
+    /// <param name="history">The parent's conversation with its answer as the last turn, or null for a job of its own.</param>
+    public ChatRequest Create(PromptJob job, IReadOnlyList<ChatMessage>? history = null)
     {
         ArgumentNullException.ThrowIfNull(job);
         return new ChatRequest
         {
             Model = ModelFor(job),
             Models = job.Models,
-            Messages = BuildMessages(job),
+            Messages = [.. history ?? [], .. OwnMessages(job)],
             Reasoning = job.Reasoning is { } r ? new ReasoningOptions { Effort = r.Effort, MaxTokens = r.MaxTokens, Exclude = r.Exclude } : null,
             Temperature = job.Temperature,
             TopP = job.TopP,
@@ -37,8 +40,10 @@ public sealed class ChatRequestFactory(IOptions<OpenRouterOptions> options)
         };
     }
 
-    private static List<ChatMessage> BuildMessages(PromptJob job)
+    /// <summary>The messages a job itself gives: its system text, its prompt or its messages.</summary>
+    public static List<ChatMessage> OwnMessages(PromptJob job)
     {
+        ArgumentNullException.ThrowIfNull(job);
         var messages = new List<ChatMessage>();
         if (job.System is { } system)
         {

@@ -43,6 +43,7 @@ public sealed partial class JobProcessor(
     JobRecordFactory records,
     IChatCompletionClient chat,
     ChatRequestFactory requests,
+    ParentJobs parents,
     RequestBudget budget,
     JobTerminalNotices notices,
     IOptions<PromptQueueOptions> options,
@@ -56,6 +57,9 @@ public sealed partial class JobProcessor(
 
     /// <summary>How long releasing a job on shutdown may take before the host is left to stop anyway.</summary>
     private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>The wait reason of a job whose parent is not finished yet.</summary>
+    public const string ParentWaitReason = "Parent";
 
     /// <summary>After a claim conflict the job is read again; past this many conflicts the delivery gives way.</summary>
     private const int MaxClaimConflicts = 3;
@@ -217,10 +221,17 @@ public sealed partial class JobProcessor(
 
         try
         {
-            var outcome = await CallModelAsync(record, job, cancellationToken);
+            var (history, settled) = await ContinueFromParentAsync(record, job, cancellationToken);
+            if (settled is not null)
+            {
+                return settled;
+            }
+
+            var request = requests.Create(job, history);
+            var outcome = await CallModelAsync(record, request, cancellationToken);
 
             // The answer is in hand: record it even if the host is stopping, so the call is never made twice.
-            return outcome.Deferred ?? await RecordOutcomeAsync(record, outcome.Chat!, CancellationToken.None);
+            return outcome.Deferred ?? await RecordOutcomeAsync(record, outcome.Request!, outcome.Chat!, CancellationToken.None);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -229,10 +240,39 @@ public sealed partial class JobProcessor(
         }
     }
 
-    /// <summary>Takes a budget slot (or defers), then calls the model, falling back to a paid model where configured.</summary>
-    private async Task<(ChatOutcome? Chat, JobProcessingResult? Deferred)> CallModelAsync(JobRecord record, PromptJob job, CancellationToken cancellationToken)
+    /// <summary>
+    /// A continuation's inherited conversation, or the result that settles this delivery: the job waits for an
+    /// unfinished parent (costing no attempt and no budget slot) or fails when the parent cannot be continued.
+    /// </summary>
+    private async Task<(IReadOnlyList<ChatMessage>? History, JobProcessingResult? Settled)> ContinueFromParentAsync(
+        JobRecord record, PromptJob job, CancellationToken cancellationToken)
     {
-        var request = requests.Create(job);
+        if (job.ParentJobId is not { } parentJobId)
+        {
+            return (null, null);
+        }
+
+        switch (await parents.ResolveAsync(record, parentJobId, cancellationToken))
+        {
+            case ParentReady ready:
+                return (ready.History, null);
+            case ParentUnusable unusable:
+                return (null, await FailAsync(record, unusable.Error, null, cancellationToken));
+            case ParentPending pending:
+                record.Attempts--;
+                record.ParentWaits++;
+                LogParentPending(record.JobId, pending.Why);
+                var until = time.GetUtcNow() + parents.NextWait(record.ParentWaits);
+                return (null, await WaitAsync(record, until, ParentWaitReason, null, cancellationToken));
+            default:
+                throw new InvalidOperationException("Unknown parent resolution.");
+        }
+    }
+
+    /// <summary>Takes a budget slot (or defers), then calls the model, falling back to a paid model where configured.</summary>
+    /// <returns>The outcome with the request that produced it (the fallback's, when it was used), or the deferral.</returns>
+    private async Task<(ChatOutcome? Chat, ChatRequest? Request, JobProcessingResult? Deferred)> CallModelAsync(JobRecord record, ChatRequest request, CancellationToken cancellationToken)
+    {
         var slot = budget.Meters(request.Model!) ? await budget.AcquireAsync(cancellationToken) : null;
         if (slot is BudgetDeferred { Reason: BudgetWait.DailyLimit } && FallbackFor(request) is { } paid)
         {
@@ -243,7 +283,7 @@ public sealed partial class JobProcessor(
         {
             // Waiting for quota never costs an attempt, and nothing was spent.
             record.Attempts--;
-            return (null, await WaitAsync(record, Spread(deferred.Until), deferred.Reason.ToString(), null, cancellationToken));
+            return (null, null, await WaitAsync(record, Spread(deferred.Until), deferred.Reason.ToString(), null, cancellationToken));
         }
         else if (slot is BudgetGranted granted && granted.SlotAt > time.GetUtcNow())
         {
@@ -254,15 +294,16 @@ public sealed partial class JobProcessor(
         if (outcome is ChatFailed failed && IsFreeVariantGone(failed.Error) && FallbackFor(request) is { } replacement)
         {
             LogFallback(record.JobId, request.Model, replacement.Model, failed.Error.Message);
-            outcome = await chat.CompleteAsync(replacement, cancellationToken);
+            request = replacement;
+            outcome = await chat.CompleteAsync(request, cancellationToken);
         }
 
-        return (outcome, null);
+        return (outcome, request, null);
     }
 
-    private async Task<JobProcessingResult> RecordOutcomeAsync(JobRecord record, ChatOutcome outcome, CancellationToken cancellationToken) => outcome switch
+    private async Task<JobProcessingResult> RecordOutcomeAsync(JobRecord record, ChatRequest request, ChatOutcome outcome, CancellationToken cancellationToken) => outcome switch
     {
-        ChatSucceeded success => await CompleteAsync(record, success.Completion, cancellationToken),
+        ChatSucceeded success => await CompleteAsync(record, request, success.Completion, cancellationToken),
         ChatFailed failure => await FailAsync(record, failure.Error, null, cancellationToken),
         ChatRetryLater retry => await RetryLaterAsync(record, retry, cancellationToken),
         ChatSystemicFailure systemic => await HoldForAccountProblemAsync(record, systemic.Error, cancellationToken),
@@ -370,9 +411,9 @@ public sealed partial class JobProcessor(
         return null;
     }
 
-    private async Task<JobProcessingResult> CompleteAsync(JobRecord record, ChatCompletion completion, CancellationToken cancellationToken)
+    private async Task<JobProcessingResult> CompleteAsync(JobRecord record, ChatRequest request, ChatCompletion completion, CancellationToken cancellationToken)
     {
-        var texts = records.MarkCompleted(record, completion);
+        var texts = records.MarkCompleted(record, completion, request);
         if (!await store.TryUpdateAsync(record, texts, cancellationToken))
         {
             // Our claim lapsed and another worker took the job over: its result is the one that counts.
@@ -452,6 +493,9 @@ public sealed partial class JobProcessor(
     }
 
     private IDisposable? BeginJobScope(string jobId) => logger.BeginScope(new Dictionary<string, object> { ["JobId"] = jobId });
+
+    [LoggerMessage(LogLevel.Information, "Job {JobId} waits for its parent: {Why}")]
+    private partial void LogParentPending(string jobId, string why);
 
     [LoggerMessage(LogLevel.Information, "Job {JobId} released: the host is stopping, so another worker takes it over")]
     private partial void LogReleased(string jobId);

@@ -51,7 +51,7 @@ public sealed partial class JobQueueListener(
     TimeProvider time,
     ILogger<JobQueueListener> logger) : IWorkerLoop
 {
-    private static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(50);
+    private readonly QueuePoller _poller = new(time, logger);
 
     private readonly QueueListenerOptions _listener = listenerOptions.Value;
 
@@ -69,9 +69,10 @@ public sealed partial class JobQueueListener(
         await PoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         using var inFlight = new CancellationTokenSource();
         using var graceTimer = cancellationToken.Register(() => inFlight.CancelAfter(_listener.ShutdownGrace));
+        // The claim on a running job outlasts any model call, so a message stays hidden while its job runs.
         await Task.WhenAll(
-            PollAsync(jobQueue.Client, _listener.Concurrency, HandleJobMessageAsync, cancellationToken, inFlight.Token),
-            PollAsync(PoisonQueue, 1, HandlePoisonMessageAsync, cancellationToken, inFlight.Token),
+            _poller.PollAsync(Polling(jobQueue.Client, _listener.Concurrency), HandleJobMessageAsync, cancellationToken, inFlight.Token),
+            _poller.PollAsync(Polling(PoisonQueue, 1), HandlePoisonMessageAsync, cancellationToken, inFlight.Token),
             SweepAsync(cancellationToken));
     }
 
@@ -89,108 +90,12 @@ public sealed partial class JobQueueListener(
                 LogSweepFailed(ex);
             }
 
-            await DelayAsync(_listener.SweepInterval, stopping);
+            await _poller.DelayAsync(_listener.SweepInterval, stopping);
         }
     }
 
-    /// <summary>
-    /// Keeps up to <paramref name="concurrency"/> messages in hand, receiving more as soon as any finishes, as the
-    /// Functions host does: one slow model call never idles the other slots.
-    /// </summary>
-    private async Task PollAsync(
-        QueueClient queue,
-        int concurrency,
-        Func<QueueMessage, CancellationToken, Task> handle,
-        CancellationToken stopping,
-        CancellationToken inFlight)
-    {
-        using var free = new SemaphoreSlim(concurrency, concurrency);
-        var running = new HashSet<Task>();
-        var idle = MinPollingInterval;
-        while (!stopping.IsCancellationRequested)
-        {
-            try
-            {
-                await free.WaitAsync(stopping);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-
-            var wanted = 1;
-            while (wanted < concurrency && free.Wait(0))
-            {
-                wanted++;
-            }
-
-            var messages = await ReceiveAsync(queue, wanted, stopping);
-            if (messages.Length < wanted)
-            {
-                free.Release(wanted - messages.Length);
-            }
-
-            if (messages.Length == 0)
-            {
-                await DelayAsync(idle, stopping);
-                idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, _listener.MaxPollingInterval.Ticks));
-                continue;
-            }
-
-            idle = MinPollingInterval;
-            running.RemoveWhere(task => task.IsCompleted);
-            foreach (var message in messages)
-            {
-                running.Add(HandleAndFreeAsync(message));
-            }
-        }
-
-        // Stopped taking messages: let those in hand finish (or be released once the grace runs out).
-        await Task.WhenAll(running);
-
-        async Task HandleAndFreeAsync(QueueMessage message)
-        {
-            try
-            {
-                await handle(message, inFlight);
-            }
-            catch (Exception ex)
-            {
-                // The handlers deal with every failure they expect; anything else must not stop the listener.
-                LogDeliveryFailed(ex, message.MessageId, message.DequeueCount);
-            }
-            finally
-            {
-                free.Release();
-            }
-        }
-    }
-
-    private async Task<QueueMessage[]> ReceiveAsync(QueueClient queue, int count, CancellationToken stopping)
-    {
-        try
-        {
-            // The claim on a running job outlasts any model call, so the message stays hidden while it runs.
-            return (await queue.ReceiveMessagesAsync(count, options.Value.ClaimDuration, stopping)).Value;
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-            return [];
-        }
-        catch (Azure.RequestFailedException ex) when (ex.Status == 404)
-        {
-            // The queue itself is gone (deleted, or lost by an emulator restart): recreate it and carry on.
-            LogPollFailed(ex, queue.Name);
-            await queue.CreateIfNotExistsAsync(cancellationToken: stopping);
-            return [];
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // Storage is down or restarting: keep polling, backing off, until it answers again.
-            LogPollFailed(ex, queue.Name);
-            return [];
-        }
-    }
+    private QueuePolling Polling(QueueClient queue, int concurrency) =>
+        new(queue, concurrency, options.Value.ClaimDuration, _listener.MaxPollingInterval);
 
     private async Task HandleJobMessageAsync(QueueMessage message, CancellationToken cancellationToken)
     {
@@ -261,23 +166,8 @@ public sealed partial class JobQueueListener(
         await jobQueue.Client.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
     }
 
-    private async Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Task.Delay(delay, time, cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Stopping.
-        }
-    }
-
     [LoggerMessage(LogLevel.Warning, "Looking for stranded jobs failed; trying again at the next sweep")]
     private partial void LogSweepFailed(Exception exception);
-
-    [LoggerMessage(LogLevel.Warning, "Polling queue {Queue} failed; retrying")]
-    private partial void LogPollFailed(Exception exception, string queue);
 
     [LoggerMessage(LogLevel.Error, "Delivery of message {MessageId} failed (delivery {DequeueCount}); it will be retried")]
     private partial void LogDeliveryFailed(Exception exception, string messageId, long dequeueCount);

@@ -32,6 +32,9 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
         RequestHash = Hash(requestJson),
         RequestedModel = requests.ModelFor(job),
         QueuedAt = time.GetUtcNow(),
+        ParentJobId = job.ParentJobId,
+        NotifyResultsQueue = job.Notify?.ResultsQueue,
+        NotifyWebhook = job.Notify?.Webhook,
     };
 
     public JobRecord Rejected(string jobId, string payload, string error) => new()
@@ -68,8 +71,12 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
     }
 
     /// <summary>Fills in the result and returns the long texts to store with it.</summary>
-    public Dictionary<JobText, string> MarkCompleted(JobRecord record, ChatCompletion completion)
+    /// <param name="record">The running job.</param>
+    /// <param name="completion">The model's answer.</param>
+    /// <param name="request">What was sent. A continuation keeps its messages, so that its own children read one stream.</param>
+    public Dictionary<JobText, string> MarkCompleted(JobRecord record, ChatCompletion completion, ChatRequest request)
     {
+        ArgumentNullException.ThrowIfNull(request);
         record.Status = JobStatus.Completed;
         record.CompletedAt = time.GetUtcNow();
         record.ClaimedUntil = null;
@@ -95,6 +102,12 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
         if (completion.ToolCalls.Count > 0)
         {
             texts[JobText.ToolCalls] = JsonSerializer.Serialize(completion.ToolCalls, ContractJson.Options);
+        }
+
+        if (record.ParentJobId is not null)
+        {
+            // A job without a parent needs no copy: its request rebuilds its messages exactly.
+            texts[JobText.Conversation] = ConversationHistory.Serialize(request.Messages);
         }
 
         return texts;

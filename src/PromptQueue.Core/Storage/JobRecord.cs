@@ -29,6 +29,18 @@ public sealed class JobRecord : ITableEntity
     /// <summary>Stored as the status name, so the table reads well in Storage Explorer.</summary>
     public JobStatus Status { get; set; }
 
+    /// <summary>The job whose conversation this one continues.</summary>
+    public string? ParentJobId { get; set; }
+
+    /// <summary>How often the job found its parent unfinished; each wait is longer, up to a cap.</summary>
+    public int ParentWaits { get; set; }
+
+    /// <summary>The job's own choice of a results-queue notice; null takes the configured default.</summary>
+    public bool? NotifyResultsQueue { get; set; }
+
+    /// <summary>The job's own choice of a webhook notice; null takes the configured default.</summary>
+    public bool? NotifyWebhook { get; set; }
+
     /// <summary>Where the job came from: queue, http, run, batch.</summary>
     public string? Source { get; set; }
 
@@ -104,6 +116,8 @@ public sealed class JobRecord : ITableEntity
 
     public int PayloadChunks { get; set; }
 
+    public int ConversationChunks { get; set; }
+
     /// <summary>Chunk count of the given text stream.</summary>
     public int ChunksOf(JobText text) => text switch
     {
@@ -113,6 +127,7 @@ public sealed class JobRecord : ITableEntity
         JobText.ReasoningDetails => ReasoningDetailsChunks,
         JobText.ToolCalls => ToolCallsChunks,
         JobText.Payload => PayloadChunks,
+        JobText.Conversation => ConversationChunks,
         _ => throw new ArgumentOutOfRangeException(nameof(text), text, null),
     };
 
@@ -126,6 +141,7 @@ public sealed class JobRecord : ITableEntity
             case JobText.ReasoningDetails: ReasoningDetailsChunks = count; break;
             case JobText.ToolCalls: ToolCallsChunks = count; break;
             case JobText.Payload: PayloadChunks = count; break;
+            case JobText.Conversation: ConversationChunks = count; break;
             default: throw new ArgumentOutOfRangeException(nameof(text), text, null);
         }
     }

@@ -20,6 +20,12 @@ public enum JobText
 
     /// <summary>The raw payload of a rejected or dead-lettered message, kept as received.</summary>
     Payload,
+
+    /// <summary>
+    /// For a job that continues another: every message sent to the model, ancestors' turns included (JSON array,
+    /// reasoning_details verbatim). A child reads this one stream of its parent instead of walking the whole chain.
+    /// </summary>
+    Conversation,
 }
 
 /// <summary>Row keys and splitting of text chunks.</summary>
@@ -41,6 +47,7 @@ public static class JobTextRows
         JobText.ReasoningDetails => "details-",
         JobText.ToolCalls => "tools-",
         JobText.Payload => "payload-",
+        JobText.Conversation => "conversation-",
         _ => throw new ArgumentOutOfRangeException(nameof(text), text, null),
     };
 

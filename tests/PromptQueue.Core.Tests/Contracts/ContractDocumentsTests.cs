@@ -31,6 +31,11 @@ public sealed class ContractDocumentsTests
         Assert.Equal(limits.MaxFallbackModels, properties.GetProperty("models").GetProperty("maxItems").GetInt32());
         Assert.Equal(limits.MaxMetadataEntries, properties.GetProperty("metadata").GetProperty("maxProperties").GetInt32());
         Assert.Equal(PromptJobReader.MaxIdLength, properties.GetProperty("id").GetProperty("maxLength").GetInt32());
+        Assert.Equal(properties.GetProperty("id").GetProperty("pattern").GetString(), properties.GetProperty("parent_job_id").GetProperty("pattern").GetString());
+        Assert.Equal(PromptJobReader.MaxIdLength, properties.GetProperty("parent_job_id").GetProperty("maxLength").GetInt32());
+        Assert.Equal(
+            WireNames(typeof(NotifySettings)).Order(StringComparer.Ordinal),
+            properties.GetProperty("notify").GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.Equal(PromptJobReader.MaxStopSequences, properties.GetProperty("stop").GetProperty("oneOf")[1].GetProperty("maxItems").GetInt32());
     }
 

@@ -8,6 +8,21 @@ public sealed class PromptJobReaderTests
     private static readonly JobLimits Limits = new();
 
     [Fact]
+    public void Read_ContinuationWithNotify_KeepsParentAndChoices()
+    {
+        // Arrange
+        const string json = """{"prompt":"and then?","parent_job_id":"order-41","notify":{"results_queue":false,"webhook":true}}""";
+
+        // Act
+        var result = PromptJobReader.Read(json, Limits);
+
+        // Assert
+        Assert.True(result.IsValid, result.Describe());
+        Assert.Equal("order-41", result.Job!.ParentJobId);
+        Assert.Equal(new NotifySettings { ResultsQueue = false, Webhook = true }, result.Job.Notify);
+    }
+
+    [Fact]
     public void Read_FullJob_KeepsEveryField()
     {
         // Arrange
@@ -75,6 +90,12 @@ public sealed class PromptJobReaderTests
     [InlineData("""{"prompt":"hi","response_format":{"type":"json_schema"}}""", "$.response_format.json_schema", "is required when type is json_schema: {\"name\":...,\"schema\":{...}}")]
     [InlineData("""{"prompt":"hi","metadata":{"k":1}}""", "$.metadata.k", "must be a string, not a number")]
     [InlineData("""{"prompt":"hi","provider":"fast"}""", "$.provider", "must be an object, not a string")]
+    [InlineData("""{"prompt":"hi","parent_job_id":"a/b"}""", "$.parent_job_id", "must be 1 to 128 characters of letters, digits, '-', '_', '.' or ':', starting with a letter or digit")]
+    [InlineData("""{"prompt":"hi","parent_job_id":7}""", "$.parent_job_id", "must be a string, not a number")]
+    [InlineData("""{"prompt":"hi","id":"same","parent_job_id":"same"}""", "$.parent_job_id", "must name another job: a job cannot continue itself")]
+    [InlineData("""{"prompt":"hi","notify":{"webhook":"yes"}}""", "$.notify.webhook", "must be true or false")]
+    [InlineData("""{"prompt":"hi","notify":{"webhook_url":"https://evil.example"}}""", "$.notify.webhook_url", "is not a field of a v1 job")]
+    [InlineData("""{"prompt":"hi","notify":true}""", "$.notify", "must be an object such as {\"results_queue\":true,\"webhook\":false}, not a boolean")]
     public void Read_InvalidJob_ReportsFieldPathAndReason(string json, string path, string message)
     {
         // Act

@@ -20,9 +20,10 @@ public sealed class FunctionsMetadataTests
         var functions = metadata.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.Clone());
 
         // Assert
-        Assert.Equal(["DeadLetterJob", "ProcessJob", "RecoverStrandedJobs"], functions.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["DeadLetterJob", "DeliverNotice", "ProcessJob", "RecoverStrandedJobs"], functions.Keys.Order(StringComparer.Ordinal));
         AssertQueueTrigger(functions["ProcessJob"], "%PromptQueue:JobQueue%", "PromptQueue.Functions.ProcessJob.Run");
         AssertQueueTrigger(functions["DeadLetterJob"], "%PromptQueue:JobQueue%-poison", "PromptQueue.Functions.DeadLetterJob.Run");
+        AssertQueueTrigger(functions["DeliverNotice"], "%PromptQueue:Notices:NoticeQueue%", "PromptQueue.Functions.DeliverNotice.Run");
         var timer = Assert.Single(functions["RecoverStrandedJobs"].GetProperty("bindings").EnumerateArray());
         Assert.Equal(("timerTrigger", "0 */5 * * * *"), (timer.GetProperty("type").GetString(), timer.GetProperty("schedule").GetString()));
     }

@@ -1,0 +1,45 @@
+using Azure.Storage.Queues.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PromptQueue.Core.Processing;
+
+namespace PromptQueue.Core.Notices;
+
+/// <summary>The standalone host's stand-in for the Functions <c>DeliverNotice</c> trigger: drains the notice queue.</summary>
+public sealed class NoticeQueueListener(
+    NoticeQueues queues,
+    WebhookDeliverer deliverer,
+    IOptions<NoticeOptions> options,
+    IOptions<QueueListenerOptions> listenerOptions,
+    TimeProvider time,
+    ILogger<NoticeQueueListener> logger) : IWorkerLoop
+{
+    private readonly QueuePoller _poller = new(time, logger);
+
+    /// <summary>Does nothing when no webhook is configured, so an idle deployment does not poll a queue it never fills.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        if (!options.Value.WebhookEnabled)
+        {
+            return;
+        }
+
+        await queues.Webhook.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+
+        // A message stays hidden for longer than one POST may take, so two hosts never send the same delivery at once.
+        var polling = new QueuePolling(
+            queues.Webhook,
+            listenerOptions.Value.Concurrency,
+            options.Value.WebhookTimeout + TimeSpan.FromMinutes(1),
+            listenerOptions.Value.MaxPollingInterval);
+
+        // Nothing in flight is worth holding a stopping host for: an interrupted delivery's message reappears.
+        await _poller.PollAsync(polling, HandleAsync, cancellationToken, cancellationToken);
+    }
+
+    private async Task HandleAsync(QueueMessage message, CancellationToken cancellationToken)
+    {
+        await deliverer.DeliverAsync(message.Body.ToString(), cancellationToken);
+        await queues.Webhook.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
+    }
+}

@@ -1,0 +1,165 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using PromptQueue.Contracts;
+using PromptQueue.Core;
+using PromptQueue.Core.Budget;
+using PromptQueue.Core.Processing;
+using PromptQueue.Core.Storage;
+using PromptQueue.Core.Submission;
+using PromptQueue.IntegrationTests.Infrastructure;
+
+namespace PromptQueue.IntegrationTests.Continuation;
+
+[Collection(AzuriteTests.Name)]
+public sealed class ContinuationTests(AzuriteFixture azurite)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Worker_ChainOfThreeSubmittedAtOnce_ChildrenWaitThenLastRequestCarriesBothEarlierTurnsExactly()
+    {
+        // Arrange: the grandchild and child go in before their parents exist; the root answers slowly, so the
+        // children certainly find their parents unfinished.
+        await using var app = await TestApp.StartAsync(
+            azurite,
+            settings =>
+            {
+                settings["PromptQueue:ParentWaitBaseDelay"] = "00:00:01";
+                settings["PromptQueue:ParentWaitMaxDelay"] = "00:00:02";
+                settings["PromptQueue:Listener:MaxPollingInterval"] = "00:00:00.200";
+            },
+            configureServices: services => services.AddPromptQueueStandaloneWorker());
+        await app.SubmitAsync("""{"id":"chain-c","prompt":"Third question","parent_job_id":"chain-b"}""");
+        await app.SubmitAsync("""{"id":"chain-b","prompt":"Second question","parent_job_id":"chain-a"}""");
+        await app.SubmitAsync("""{"id":"chain-a","system":"Be brief.","prompt":"First question [[sim:detail=unknown]] [[sim:latency-ms=500]]"}""");
+        using var stop = new CancellationTokenSource();
+        var worker = app.Get<JobQueueListener>().RunAsync(stop.Token);
+
+        // Act
+        var finished = await WaitForAsync(app, ["chain-a", "chain-b", "chain-c"], JobStatus.Completed);
+        await stop.CancelAsync();
+        await worker;
+
+        // Assert
+        var results = app.Get<JobResults>();
+        var a = (await results.GetAsync("chain-a", CancellationToken.None))!;
+        var b = (await results.GetAsync("chain-b", CancellationToken.None))!;
+        Assert.All(finished, record => Assert.Equal(1, record.Attempts));
+        Assert.True(finished.Single(r => r.JobId == "chain-c").ParentWaits >= 1, "the grandchild never waited for its parent");
+        Assert.Equal("chain-b", finished.Single(r => r.JobId == "chain-c").ParentJobId);
+        Assert.Equal(3, app.Simulator.ChatRequestCount);
+        Assert.Contains("reasoning.future_kind", a.ReasoningDetails, StringComparison.Ordinal);
+
+        var third = app.Simulator.ReceivedBodies.Single(body => body.Contains("Third question", StringComparison.Ordinal));
+        Assert.Contains("\"reasoning_details\":" + a.ReasoningDetails, third, StringComparison.Ordinal);
+        Assert.Contains("\"reasoning_details\":" + b.ReasoningDetails, third, StringComparison.Ordinal);
+        using var sent = JsonDocument.Parse(third);
+        var messages = sent.RootElement.GetProperty("messages").EnumerateArray().ToList();
+        Assert.Equal(["system", "user", "assistant", "user", "assistant", "user"], messages.Select(m => m.GetProperty("role").GetString()));
+        Assert.Equal(a.Answer, messages[2].GetProperty("content").GetString());
+        Assert.Equal(b.Answer, messages[4].GetProperty("content").GetString());
+        Assert.Equal("Third question", messages[5].GetProperty("content").GetString());
+    }
+
+    [Fact]
+    public async Task Process_ParentFailed_ChildFailsNamingParentWithoutCallingTheModel()
+    {
+        // Arrange
+        await using var app = await TestApp.StartAsync(azurite);
+        await app.SubmitAsync("""{"id":"bad-parent","prompt":"[[sim:status=400]]"}""");
+        Assert.Equal(JobOutcome.Failed, (await app.ProcessNextAsync()).Outcome);
+        await app.SubmitAsync("""{"id":"orphan","prompt":"go on","parent_job_id":"bad-parent"}""");
+
+        // Act
+        var result = await app.ProcessNextAsync();
+
+        // Assert
+        Assert.Equal(JobOutcome.Failed, result.Outcome);
+        var child = (await app.Store.FindAsync("orphan", CancellationToken.None))!;
+        Assert.Equal(JobStatus.Failed, child.Status);
+        Assert.Equal(ParentJobs.FailedCode, child.ErrorCode);
+        Assert.Contains("'bad-parent' is Failed", child.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(1, app.Simulator.ChatRequestCount);
+    }
+
+    [Fact]
+    public async Task Process_ParentMissingPastTheGrace_FailsWithParentNotFound()
+    {
+        // Arrange
+        await using var app = await TestApp.StartAsync(azurite, settings => settings["PromptQueue:ParentArrivalGrace"] = "00:00:00");
+        await app.SubmitAsync("""{"id":"lost","prompt":"go on","parent_job_id":"never-was"}""");
+
+        // Act
+        var result = await app.ProcessNextAsync();
+
+        // Assert
+        Assert.Equal(JobOutcome.Failed, result.Outcome);
+        var child = (await app.Store.FindAsync("lost", CancellationToken.None))!;
+        Assert.Equal(ParentJobs.NotFoundCode, child.ErrorCode);
+        Assert.Contains("'never-was' does not exist", child.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(0, app.Simulator.ChatRequestCount);
+    }
+
+    [Fact]
+    public async Task Process_ParentUnfinished_ChildWaitsWithoutAttemptOrBudgetSlot()
+    {
+        // Arrange
+        await using var app = await TestApp.StartAsync(azurite);
+        await app.SubmitAsync("""{"id":"child","prompt":"go on","parent_job_id":"parent"}""");
+        var budgetBefore = await app.Get<RequestBudget>().ReadAsync(CancellationToken.None);
+
+        // Act
+        var result = await app.ProcessNextAsync();
+
+        // Assert
+        Assert.Equal(JobOutcome.Deferred, result.Outcome);
+        var child = (await app.Store.FindAsync("child", CancellationToken.None))!;
+        Assert.Equal(JobStatus.Waiting, child.Status);
+        Assert.Equal(JobProcessor.ParentWaitReason, child.WaitReason);
+        Assert.Equal(0, child.Attempts);
+        Assert.Equal(1, child.ParentWaits);
+        Assert.Equal(budgetBefore, await app.Get<RequestBudget>().ReadAsync(CancellationToken.None));
+        Assert.Equal(1, await app.JobQueue().CountAllAsync());
+        Assert.Equal(0, app.Simulator.ChatRequestCount);
+    }
+
+    [Fact]
+    public async Task CheckExists_NamedParent_RefusesOnlyAMissingOne()
+    {
+        // Arrange
+        await using var app = await TestApp.StartAsync(azurite);
+        await app.SubmitAsync("""{"id":"there","prompt":"hi"}""");
+        var parents = app.Get<ParentJobs>();
+
+        // Act
+        var missing = await parents.CheckExistsAsync("not-there", CancellationToken.None);
+        var present = await parents.CheckExistsAsync("there", CancellationToken.None);
+        var none = await parents.CheckExistsAsync(null, CancellationToken.None);
+
+        // Assert
+        Assert.Equal(new JobValidationError("$.parent_job_id", "job 'not-there' does not exist; submit the parent first"), missing);
+        Assert.Null(present);
+        Assert.Null(none);
+    }
+
+    private static async Task<List<JobRecord>> WaitForAsync(TestApp app, string[] jobIds, JobStatus status)
+    {
+        using var deadline = new CancellationTokenSource(Deadline);
+        while (true)
+        {
+            var records = new List<JobRecord>();
+            foreach (var id in jobIds)
+            {
+                records.Add((await app.Store.FindAsync(id, CancellationToken.None))!);
+            }
+
+            if (records.All(r => r.Status == status))
+            {
+                return records;
+            }
+
+            Assert.False(deadline.IsCancellationRequested, "jobs did not finish: " + string.Join(", ", records.Select(r => $"{r.JobId}={r.Status}/{r.WaitReason}")));
+            await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None);
+        }
+    }
+}
