@@ -100,7 +100,7 @@ public static class ServeCommand
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(output);
         var auth = app.Services.GetRequiredService<ApiKeyCheck>().IsKeyRequired
-            ? $"API key required in the {ApiKeyCheck.HeaderName} header (health is open)"
+            ? $"API key required in the {ApiKeyCheck.HeaderName} header; health is open"
             : "dev mode: no API key, loopback only";
         foreach (var url in app.Urls)
         {
