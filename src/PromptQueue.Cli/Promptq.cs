@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Azure;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -27,6 +28,11 @@ public static class Promptq
                                    with its reasoning.
           promptq show ID          Print one job: status, usage, answer, reasoning and reasoning_details.
           promptq work             Process the job queue until Ctrl+C, as the Functions app does.
+          promptq serve [--urls URL] [--dev]
+                                   Serve the HTTP API (default http://127.0.0.1:7071) and process the job queue
+                                   until Ctrl+C: the whole app in one process. Needs PromptQueue__Http__ApiKey,
+                                   which callers send in the x-functions-key header; --dev runs without a key,
+                                   on loopback addresses only.
 
         Talking to a running PromptQueue over HTTP (promptq serve or the Functions app; starts nothing locally):
           promptq submit FILE.json|-  [--wait]
@@ -58,10 +64,17 @@ public static class Promptq
         var verbose = args.Contains("--verbose", StringComparer.Ordinal);
         var words = args.Where(a => a != "--verbose").ToArray();
         var overHttp = ApiCommands.Handles(words);
-        if (!overHttp && words is not ["run", _] and not ["show", _] and not ["work"])
+        if (!overHttp && words is not ["run", _] and not ["show", _] and not ["work"] and not ["serve", ..])
         {
             await (words is [] or ["help"] or ["--help"] or ["-h"] ? output : errors).WriteLineAsync(Usage);
             return words is [] or ["help"] or ["--help"] or ["-h"] ? ExitOk : ExitUsage;
+        }
+
+        ServeArguments? serve = null;
+        if (words[0] == "serve" && (serve = ServeCommand.Parse(words[1..], out var serveError)) is null)
+        {
+            await errors.WriteLineAsync($"promptq: {serveError}");
+            return ExitUsage;
         }
 
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -82,7 +95,7 @@ public static class Promptq
         {
             return overHttp
                 ? await ApiCommands.RunAsync(words, Console.In, output, errors, Environment.GetEnvironmentVariable, cancel.Token)
-                : await ExecuteAsync(words[0], words.ElementAtOrDefault(1) ?? "", verbose, output, errors, cancel.Token);
+                : await ExecuteAsync(words[0], words.ElementAtOrDefault(1) ?? "", serve, verbose, output, errors, cancel.Token);
         }
         catch (Exception ex) when (Describe(ex) is { } message)
         {
@@ -95,14 +108,25 @@ public static class Promptq
         }
     }
 
-    private static async Task<int> ExecuteAsync(string verb, string argument, bool verbose, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
+    private static async Task<int> ExecuteAsync(
+        string verb, string argument, ServeArguments? serve, bool verbose, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = false, Args = [] });
+        // serve is the same app with Kestrel in front: one builder type or the other, configured alike.
+        IHostApplicationBuilder builder = serve is null
+            ? Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = false, Args = [] })
+            : ServeCommand.CreateBuilder();
         builder.Logging.SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning);
         if (!verbose)
         {
             // Azure SDK request logs would bury the progress display.
             builder.Logging.AddFilter("Azure", LogLevel.Error);
+        }
+
+        var (serveSettings, refusal) = serve is null ? (null, null) : ServeCommand.Resolve(serve, builder.Configuration);
+        if (refusal is not null)
+        {
+            await errors.WriteLineAsync($"promptq: {refusal}");
+            return ExitUsage;
         }
 
         await using var local = await LocalEnvironment.PrepareAsync(builder.Configuration, errors, cancellationToken);
@@ -111,7 +135,7 @@ public static class Promptq
         builder.Services.AddPromptQueueTelemetry(builder.Configuration, serviceName: "promptq");
         builder.Services.AddPromptQueueStandaloneWorker();
 
-        using var host = builder.Build();
+        using var host = builder is WebApplicationBuilder web ? ServeCommand.Build(web, serveSettings!) : ((HostApplicationBuilder)builder).Build();
         await host.StartAsync(cancellationToken);
         try
         {
@@ -119,6 +143,7 @@ public static class Promptq
             {
                 "run" => await RunCommand.ExecuteAsync(host.Services, argument, output, errors, cancellationToken),
                 "work" => await WorkCommand.ExecuteAsync(host.Services, output, cancellationToken),
+                "serve" => await ServeCommand.ExecuteAsync((WebApplication)host, output, cancellationToken),
                 _ => await ShowCommand.ExecuteAsync(host.Services, argument, output, errors, cancellationToken),
             };
         }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using PromptQueue.Contracts;
+using PromptQueue.Core.Api;
 using PromptQueue.Core.Budget;
 using PromptQueue.Core.Notices;
 using PromptQueue.Core.OpenRouter;
@@ -20,6 +21,7 @@ public static class PromptQueueServiceCollectionExtensions
         services.AddOptions<PromptQueueOptions>().BindConfiguration(PromptQueueOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<BudgetOptions>().BindConfiguration(BudgetOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<JobLimits>().BindConfiguration(JobLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
 
         // Tests and hosts with their own clients register them first; otherwise they come from the storage setting.
@@ -40,6 +42,9 @@ public static class PromptQueueServiceCollectionExtensions
         services.TryAddSingleton<TableBudgetStore>();
         services.TryAddSingleton<IBudgetStore>(sp => sp.GetRequiredService<TableBudgetStore>());
         services.TryAddSingleton<RequestBudget>();
+        services.TryAddSingleton<IdempotencyKeys>();
+        services.TryAddSingleton<JobApi>();
+        services.TryAddSingleton<ServiceApi>();
         services.AddHostedService<StorageInitializer>();
         services.AddPromptQueueNotices();
         return services;

@@ -5,6 +5,7 @@ using PromptQueue.Core;
 using PromptQueue.Hosting;
 
 var builder = FunctionsApplication.CreateBuilder(args);
+builder.ConfigureFunctionsWebApplication();
 builder.Services.AddPromptQueueCore(builder.Configuration);
 builder.Services.AddPromptQueueTelemetry(builder.Configuration).UseFunctionsWorkerDefaults();
 builder.Build().Run();

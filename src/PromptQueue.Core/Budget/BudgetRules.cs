@@ -125,7 +125,8 @@ public static class BudgetRules
         return state.PausedUntil >= until ? state : state with { PausedUntil = until, PauseReason = reason };
     }
 
-    private static DateTimeOffset Latest(DateTimeOffset first, params DateTimeOffset?[] others)
+    /// <summary>The latest of the given moments, ignoring those not set.</summary>
+    internal static DateTimeOffset Latest(DateTimeOffset first, params DateTimeOffset?[] others)
     {
         var latest = first;
         foreach (var other in others)

@@ -143,6 +143,31 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
         record.ErrorMessage = "The host moved this job's message to the poison queue after repeated failures; the payload is kept.";
     }
 
+    /// <summary>Cancels a job that has not started: it will never run, and its pending message finds it finished.</summary>
+    public void MarkCancelled(JobRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        record.Status = JobStatus.Cancelled;
+        record.CompletedAt = time.GetUtcNow();
+        record.NextAttemptAt = null;
+        record.WaitReason = null;
+    }
+
+    /// <summary>Queues a failed or dead-lettered job again, with a fresh set of attempts and no error.</summary>
+    public void MarkRetried(JobRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        record.Status = JobStatus.Queued;
+        record.QueuedAt = time.GetUtcNow();
+        record.StartedAt = null;
+        record.CompletedAt = null;
+        record.ClaimedUntil = null;
+        record.NextAttemptAt = null;
+        record.WaitReason = null;
+        record.Attempts = 0;
+        ClearError(record);
+    }
+
     private static void SetError(JobRecord record, ProviderError error, string? summary)
     {
         record.ErrorCode = error.Code;
@@ -170,5 +195,6 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
     /// <summary>Table strings hold at most 32K characters.</summary>
     private static string Clip(string text) => text.Length <= 8_000 ? text : text[..8_000] + " …";
 
-    private static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    /// <summary>The hash a job row keeps of its request, to tell a resubmission from a clash.</summary>
+    internal static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }

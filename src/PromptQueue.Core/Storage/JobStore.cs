@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Azure;
 using Azure.Data.Tables;
@@ -99,25 +100,53 @@ public sealed class JobStore
             return null;
         }
 
-        var prefix = JobTextRows.Prefix(text);
+        var builder = new StringBuilder(expected * JobTextRows.ChunkChars);
+        await foreach (var chunk in ReadChunksAsync(record, text, cancellationToken))
+        {
+            builder.Append(chunk);
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>
+    /// Reads one text of a job chunk by chunk, in order, so a long trace can be streamed without holding it whole.
+    /// Throws at the end when chunks the job row counts are missing.
+    /// </summary>
+    public async IAsyncEnumerable<string> ReadChunksAsync(JobRecord record, JobText text, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var expected = record.ChunksOf(text);
+        if (expected == 0)
+        {
+            yield break;
+        }
+
         var first = JobTextRows.RowKey(text, 0);
         var afterLast = JobTextRows.RowKey(text, expected);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {record.JobId} and RowKey ge {first} and RowKey lt {afterLast}");
-        var builder = new StringBuilder(expected * JobTextRows.ChunkChars);
         var found = 0;
         await foreach (var row in _table.QueryAsync<TableEntity>(filter, select: [JobTextRows.TextProperty], cancellationToken: cancellationToken))
         {
             // Rows come back in RowKey order, which the zero-padded index makes the chunk order.
-            builder.Append(row.GetString(JobTextRows.TextProperty));
+            yield return row.GetString(JobTextRows.TextProperty) ?? "";
             found++;
         }
 
         if (found != expected)
         {
-            throw new InvalidOperationException($"Job {record.JobId} should have {expected} '{prefix}' chunks but {found} were found.");
+            throw new InvalidOperationException($"Job {record.JobId} should have {expected} '{JobTextRows.Prefix(text)}' chunks but {found} were found.");
         }
+    }
 
-        return builder.ToString();
+    /// <summary>Throws unless the job table answers: a cheap query for a partition that never exists.</summary>
+    public async Task CheckReachableAsync(CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {"~health"}");
+        await foreach (var _ in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["PartitionKey"], cancellationToken: cancellationToken).AsPages())
+        {
+            break;
+        }
     }
 
     private static List<TableTransactionAction> PrepareTextRows(JobRecord record, IReadOnlyDictionary<JobText, string> texts)

@@ -29,7 +29,14 @@ public sealed class JobSubmitter(JobStore store, JobQueueClient queue, JobRecord
         }
 
         var job = read.Job!;
-        var jobId = job.Id ?? JobIds.New(time.GetUtcNow());
+        return await SubmitAsync(job, json, job.Id ?? JobIds.New(time.GetUtcNow()), source, cancellationToken);
+    }
+
+    /// <summary>Stores a job already read from <paramref name="json"/> under <paramref name="jobId"/>, and enqueues it.</summary>
+    public async Task<JobSubmission> SubmitAsync(PromptJob job, string json, string jobId, string source, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(json);
         var record = records.Queued(jobId, job, json, source);
         if (await store.TryCreateAsync(record, JobRecordFactory.RequestText(json), cancellationToken))
         {

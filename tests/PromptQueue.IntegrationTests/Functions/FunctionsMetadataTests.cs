@@ -20,12 +20,69 @@ public sealed class FunctionsMetadataTests
         var functions = metadata.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.Clone());
 
         // Assert
-        Assert.Equal(["DeadLetterJob", "DeliverNotice", "ProcessJob", "RecoverStrandedJobs"], functions.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(
+            ["CancelJob", "DeadLetterJob", "DeliverNotice", "GetBudget", "GetHealth", "GetJob", "GetJobReasoning", "GetOpenApi", "ProcessJob", "RecoverStrandedJobs", "RetryJob", "SubmitJob"],
+            functions.Keys.Order(StringComparer.Ordinal));
         AssertQueueTrigger(functions["ProcessJob"], "%PromptQueue:JobQueue%", "PromptQueue.Functions.ProcessJob.Run");
         AssertQueueTrigger(functions["DeadLetterJob"], "%PromptQueue:JobQueue%-poison", "PromptQueue.Functions.DeadLetterJob.Run");
         AssertQueueTrigger(functions["DeliverNotice"], "%PromptQueue:Notices:NoticeQueue%", "PromptQueue.Functions.DeliverNotice.Run");
         var timer = Assert.Single(functions["RecoverStrandedJobs"].GetProperty("bindings").EnumerateArray());
         Assert.Equal(("timerTrigger", "0 */5 * * * *"), (timer.GetProperty("type").GetString(), timer.GetProperty("schedule").GetString()));
+    }
+
+    public static TheoryData<string, string, string, string> HttpFunctions => new()
+    {
+        { "SubmitJob", "post", "jobs", "Function" },
+        { "GetJob", "get", "jobs/{id}", "Function" },
+        { "GetJobReasoning", "get", "jobs/{id}/reasoning", "Function" },
+        { "CancelJob", "post", "jobs/{id}/cancel", "Function" },
+        { "RetryJob", "post", "jobs/{id}/retry", "Function" },
+        { "GetBudget", "get", "budget", "Function" },
+        { "GetOpenApi", "get", "openapi.json", "Function" },
+        { "GetHealth", "get", "health", "Anonymous" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HttpFunctions))]
+    public void FunctionsMetadata_HttpFunction_HasItsRouteMethodAndAuthLevel(string name, string method, string route, string authLevel)
+    {
+        // Arrange
+        using var metadata = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "functions.metadata")));
+
+        // Act
+        var function = metadata.RootElement.EnumerateArray().Single(f => f.GetProperty("name").GetString() == name);
+        var bindings = function.GetProperty("bindings").EnumerateArray().ToList();
+
+        // Assert
+        Assert.Equal($"PromptQueue.Functions.Http.{name}.Run", function.GetProperty("entryPoint").GetString());
+        var trigger = Assert.Single(bindings, b => b.GetProperty("type").GetString() == "httpTrigger");
+        Assert.Equal(route, trigger.GetProperty("route").GetString());
+        Assert.Equal([method], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!));
+        Assert.Equal(authLevel, trigger.GetProperty("authLevel").GetString());
+        Assert.Single(bindings, b => b.GetProperty("type").GetString() == "http" && b.GetProperty("name").GetString() == "$return");
+    }
+
+    [Fact]
+    public void FunctionsMetadata_EveryHttpRoute_IsInTheOpenApiDocument()
+    {
+        // Arrange
+        using var metadata = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "functions.metadata")));
+        using var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "host.json")));
+        using var openApi = JsonDocument.Parse(PromptQueue.Http.ServiceEndpoints.OpenOpenApiDocument());
+        var prefix = host.RootElement.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString();
+
+        // Act
+        var routes = metadata.RootElement.EnumerateArray()
+            .SelectMany(f => f.GetProperty("bindings").EnumerateArray())
+            .Where(b => b.GetProperty("type").GetString() == "httpTrigger")
+            .SelectMany(b => b.GetProperty("methods").EnumerateArray().Select(m => $"{m.GetString()!.ToUpperInvariant()} /{prefix}/{b.GetProperty("route").GetString()}"))
+            .ToList();
+
+        // Assert
+        Assert.Equal("api", prefix);
+        Assert.Equal(8, routes.Count);
+        var documented = PromptQueue.IntegrationTests.Http.HttpApiTests.OpenApiRoutes(openApi);
+        Assert.All(routes, route => Assert.Contains(route, documented));
     }
 
     [Fact]

@@ -74,6 +74,9 @@ public sealed class TestApp : IAsyncDisposable
 
     public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
 
+    /// <summary>The app's services, for code that resolves its own (an HTTP request's RequestServices).</summary>
+    public IServiceProvider Services => _services;
+
     /// <summary>A client for the job queue that sends and receives text as is, as the trigger reads it.</summary>
     public QueueClient JobQueue(QueueMessageEncoding encoding = QueueMessageEncoding.None) =>
         new(ConnectionString, JobQueueName, new QueueClientOptions { MessageEncoding = encoding });

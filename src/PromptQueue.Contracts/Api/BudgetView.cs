@@ -1,0 +1,46 @@
+namespace PromptQueue.Contracts.Api;
+
+/// <summary>The shared request budget as <c>GET /api/budget</c> shows it: what today and the current minute have left.</summary>
+public sealed record BudgetView
+{
+    /// <summary>The UTC day the counts belong to, as yyyy-MM-dd.</summary>
+    public required string Day { get; init; }
+
+    /// <summary>Model requests spent today by every instance and host.</summary>
+    public required int RequestsUsedToday { get; init; }
+
+    /// <summary>The daily limit in force: the configured one, or a lower one OpenRouter reported today.</summary>
+    public required int RequestsPerDay { get; init; }
+
+    public required int RequestsRemainingToday { get; init; }
+
+    /// <summary>The per-minute limit in force: the configured one, or a lower one OpenRouter reported today.</summary>
+    public required int RequestsPerMinute { get; init; }
+
+    /// <summary>How many requests could still start in the next 60 seconds, given the even spacing and any block.</summary>
+    public required int RequestsRemainingThisMinute { get; init; }
+
+    /// <summary>The earliest moment the next request may start.</summary>
+    public required DateTimeOffset NextSlotAt { get; init; }
+
+    /// <summary>True while the API refused the account itself (bad key, no credits) and every worker holds off.</summary>
+    public required bool Paused { get; init; }
+
+    public DateTimeOffset? PausedUntil { get; init; }
+
+    public string? PauseReason { get; init; }
+
+    /// <summary>A per-minute 429 from OpenRouter blocks requests until then.</summary>
+    public DateTimeOffset? BlockedUntil { get; init; }
+
+    /// <summary>OpenRouter reported the daily limit reached; no request before then.</summary>
+    public DateTimeOffset? DayBlockedUntil { get; init; }
+
+    /// <summary>When today's count starts again from zero: the next UTC midnight.</summary>
+    public required DateTimeOffset DayResetsAt { get; init; }
+}
+
+/// <summary>The answer of <c>GET /api/health</c>: 200 when storage answers, 503 when it does not.</summary>
+/// <param name="Status"><c>Healthy</c> or <c>Unhealthy</c>.</param>
+/// <param name="Storage"><c>ok</c>, or what went wrong reaching the job table (never a connection string).</param>
+public sealed record HealthView(string Status, string Storage);

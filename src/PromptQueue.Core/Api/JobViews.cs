@@ -1,0 +1,45 @@
+using System.Text.Json;
+using PromptQueue.Contracts.Api;
+using PromptQueue.Core.Storage;
+
+namespace PromptQueue.Core.Api;
+
+/// <summary>Turns stored job rows into the API's wire shapes.</summary>
+public static class JobViews
+{
+    /// <summary>The job as <c>GET /api/jobs/{id}</c> shows it, with its answer and tool calls read from their rows.</summary>
+    public static JobView From(JobRecord record, string? answer, string? toolCallsJson)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return new JobView
+        {
+            Id = record.JobId,
+            Status = record.Status,
+            Source = record.Source,
+            QueuedAt = record.QueuedAt,
+            StartedAt = record.StartedAt,
+            CompletedAt = record.CompletedAt,
+            NextAttemptAt = record.NextAttemptAt,
+            WaitReason = record.WaitReason,
+            Attempts = record.Attempts,
+            Model = record.RequestedModel,
+            UsedModel = record.UsedModel,
+            Provider = record.Provider,
+            Answer = answer,
+            FinishReason = record.FinishReason,
+            Usage = record.TotalTokens is null && record.PromptTokens is null && record.CompletionTokens is null
+                ? null
+                : new JobUsage(record.PromptTokens, record.CompletionTokens, record.ReasoningTokens, record.CachedTokens, record.TotalTokens),
+            Cost = record.Cost,
+            ToolCalls = toolCallsJson is null ? null : Parse(toolCallsJson),
+            HasReasoning = record.ReasoningChunks > 0 || record.ReasoningDetailsChunks > 0,
+            Error = record.ErrorCode is null && record.ErrorMessage is null ? null : new JobError(record.ErrorCode, record.ErrorMessage, record.ErrorHttpStatus),
+        };
+    }
+
+    private static JsonElement Parse(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+}

@@ -1,0 +1,101 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using PromptQueue.Contracts;
+using PromptQueue.Contracts.Api;
+using PromptQueue.IntegrationTests.Infrastructure;
+
+namespace PromptQueue.IntegrationTests.Cli;
+
+/// <summary><c>promptq serve</c> as a user runs it: a real process serving the API and working the queue.</summary>
+[Collection(AzuriteTests.Name)]
+public sealed partial class ServeCommandTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task Serve_WithKey_AcceptsAJobRunsItAndAnswersTheLongPoll()
+    {
+        // Arrange
+        var apiKey = "pq-serve-" + Guid.NewGuid().ToString("N");
+        var environment = Storage();
+        environment["PromptQueue__Http__ApiKey"] = apiKey;
+        using var serve = PromptqProcess.Start(environment, "serve", "--urls", "http://127.0.0.1:0");
+        var (baseAddress, servingLine) = await ReadServingLineAsync(serve);
+        using var client = new HttpClient { BaseAddress = new Uri(baseAddress + "/") };
+        using var anonymous = new HttpClient { BaseAddress = client.BaseAddress };
+        client.DefaultRequestHeaders.Add("x-functions-key", apiKey);
+
+        // Act
+        using var submitted = await client.PostAsync("jobs", new StringContent("""{"prompt":"Hello, serve"}""", Encoding.UTF8, "application/json"));
+        var accepted = JsonSerializer.Deserialize<JobAccepted>(await submitted.Content.ReadAsStringAsync(), ContractJson.Options)!;
+        using var polled = await client.GetAsync($"jobs/{accepted.Id}?wait=60");
+        var view = JsonSerializer.Deserialize<JobView>(await polled.Content.ReadAsStringAsync(), ContractJson.Options)!;
+        using var withoutKey = await anonymous.GetAsync($"jobs/{accepted.Id}");
+        using var health = await anonymous.GetAsync("health");
+        var stopped = await PromptqProcess.SignalAsync(serve, "TERM", "serve");
+
+        // Assert
+        Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
+        Assert.Equal(JobStatus.Completed, view.Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, withoutKey.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal(0, stopped.ExitCode);
+        Assert.Contains("API key required in the x-functions-key header", servingLine, StringComparison.Ordinal);
+        Assert.DoesNotContain(apiKey, servingLine + stopped.Output + stopped.Errors, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://0.0.0.0:7071")]
+    [InlineData("http://127.0.0.1:7071;http://192.0.2.10:7071")]
+    [InlineData("http://*:7071")]
+    public async Task Serve_DevOnANonLoopbackUrl_RefusesToStart(string urls)
+    {
+        // Act
+        var run = await PromptqProcess.RunAsync(Storage(), "serve", "--dev", "--urls", urls);
+
+        // Assert
+        Assert.Equal(64, run.ExitCode);
+        Assert.Contains("is not a loopback address", run.Errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_WithoutKeyOrDev_RefusesToStartAndSaysHowToFixIt()
+    {
+        // Act
+        var run = await PromptqProcess.RunAsync(Storage(), "serve");
+
+        // Assert
+        Assert.Equal(64, run.ExitCode);
+        Assert.Contains("serve needs an API key: set PromptQueue__Http__ApiKey", run.Errors, StringComparison.Ordinal);
+    }
+
+    /// <summary>Reads serve's output up to the line that says where it listens; returns that address and the line.</summary>
+    private static async Task<(string Url, string Line)> ReadServingLineAsync(System.Diagnostics.Process serve)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        while (await serve.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+        {
+            if (ServingLine().Match(line) is { Success: true } match)
+            {
+                return (match.Groups["url"].Value, line);
+            }
+        }
+
+        throw new InvalidOperationException($"promptq serve ended before it said where it serves: {await serve.StandardError.ReadToEndAsync()}");
+    }
+
+    private Dictionary<string, string?> Storage()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..12];
+        return new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["PromptQueue__JobQueue"] = "serve-" + suffix,
+            ["PromptQueue__JobTable"] = "Serve" + suffix,
+            ["Budget__Table"] = "ServeBudget" + suffix,
+        };
+    }
+
+    [GeneratedRegex("^Serving the PromptQueue API at (?<url>http://\\S+/api) ")]
+    private static partial Regex ServingLine();
+}
