@@ -15,6 +15,7 @@ public sealed class JobApi(
     JobStore store,
     JobQueueClient queue,
     JobSubmitter submitter,
+    ParentJobs parents,
     JobRecordFactory records,
     JobTerminalNotices notices,
     IdempotencyKeys idempotencyKeys,
@@ -61,8 +62,13 @@ public sealed class JobApi(
             return ApiResponse.Problem(400, "Invalid job", $"the job has {read.Errors.Count} problem(s); see errors", read.Errors);
         }
 
+        if (await parents.CheckExistsAsync(read.Job!.ParentJobId, cancellationToken) is { } parentError)
+        {
+            return ApiResponse.Problem(400, "Invalid job", parentError.Message, [parentError]);
+        }
+
         var json = Encoding.UTF8.GetString(bytes);
-        var jobId = read.Job!.Id ?? JobIds.New(time.GetUtcNow());
+        var jobId = read.Job.Id ?? JobIds.New(time.GetUtcNow());
         var binding = idempotencyKey is null ? null : await idempotencyKeys.BindAsync(idempotencyKey, jobId, JobRecordFactory.Hash(json), cancellationToken);
         if (binding is not null && binding.RequestHash != JobRecordFactory.Hash(json))
         {

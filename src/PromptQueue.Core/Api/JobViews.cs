@@ -16,6 +16,7 @@ public static class JobViews
             Id = record.JobId,
             Status = record.Status,
             Source = record.Source,
+            ParentJobId = record.ParentJobId,
             QueuedAt = record.QueuedAt,
             StartedAt = record.StartedAt,
             CompletedAt = record.CompletedAt,

@@ -132,6 +132,7 @@ public sealed class HttpApiTests(AzuriteFixture azurite)
         { """{"promt":"hello"}""", "application/json", HttpStatusCode.BadRequest, "did you mean 'prompt'?" },
         { """{"prompt": 7}""", null, HttpStatusCode.BadRequest, "must be a string" },
         { """{"prompt":"x"}""", "text/plain", HttpStatusCode.UnsupportedMediaType, "text/plain" },
+        { """{"prompt":"and then?","parent_job_id":"job-never-submitted"}""", "application/json", HttpStatusCode.BadRequest, "$.parent_job_id: job 'job-never-submitted' does not exist" },
     };
 
     [Theory]
