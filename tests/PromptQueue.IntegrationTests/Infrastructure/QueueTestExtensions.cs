@@ -13,6 +13,17 @@ public static class QueueTestExtensions
         return messages[0];
     }
 
+    /// <summary>Waits, up to a deadline, until another party (a CLI process, a server) has put a visible message on the queue.</summary>
+    public static async Task WaitForMessageAsync(this QueueClient queue, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        while ((await queue.PeekMessagesAsync(maxMessages: 1)).Value.Length == 0)
+        {
+            Assert.False(deadline.IsCancellationRequested, $"no message reached {queue.Name} within {timeout}");
+            await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None);
+        }
+    }
+
     /// <summary>Messages sent with a visibility delay: they exist, but are not yet visible.</summary>
     public static async Task<int> CountAllAsync(this QueueClient queue)
     {
