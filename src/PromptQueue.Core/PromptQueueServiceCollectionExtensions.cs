@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using PromptQueue.Contracts;
+using PromptQueue.Core.Batches;
 using PromptQueue.Core.Budget;
 using PromptQueue.Core.OpenRouter;
 using PromptQueue.Core.Processing;
@@ -39,6 +40,7 @@ public static class PromptQueueServiceCollectionExtensions
         services.TryAddSingleton<IBudgetStore>(sp => sp.GetRequiredService<TableBudgetStore>());
         services.TryAddSingleton<RequestBudget>();
         services.AddHostedService<StorageInitializer>();
+        services.AddPromptQueueBatches();
         return services;
     }
 }

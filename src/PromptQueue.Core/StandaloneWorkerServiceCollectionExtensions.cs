@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using PromptQueue.Core.Batches;
 using PromptQueue.Core.Processing;
 
 namespace PromptQueue.Core;
@@ -13,6 +14,7 @@ public static class StandaloneWorkerServiceCollectionExtensions
         services.AddOptions<QueueListenerOptions>().BindConfiguration(QueueListenerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<JobQueueListener>();
         services.AddSingleton<IWorkerLoop>(sp => sp.GetRequiredService<JobQueueListener>());
+        services.AddBatchDispatchLoop();
         return services;
     }
 }

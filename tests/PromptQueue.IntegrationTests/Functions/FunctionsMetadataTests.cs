@@ -20,11 +20,14 @@ public sealed class FunctionsMetadataTests
         var functions = metadata.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.Clone());
 
         // Assert
-        Assert.Equal(["DeadLetterJob", "ProcessJob", "RecoverStrandedJobs"], functions.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["DeadLetterJob", "DispatchBatches", "ProcessJob", "RecoverStrandedJobs"], functions.Keys.Order(StringComparer.Ordinal));
         AssertQueueTrigger(functions["ProcessJob"], "%PromptQueue:JobQueue%", "PromptQueue.Functions.ProcessJob.Run");
         AssertQueueTrigger(functions["DeadLetterJob"], "%PromptQueue:JobQueue%-poison", "PromptQueue.Functions.DeadLetterJob.Run");
         var timer = Assert.Single(functions["RecoverStrandedJobs"].GetProperty("bindings").EnumerateArray());
         Assert.Equal(("timerTrigger", "0 */5 * * * *"), (timer.GetProperty("type").GetString(), timer.GetProperty("schedule").GetString()));
+        var dispatch = Assert.Single(functions["DispatchBatches"].GetProperty("bindings").EnumerateArray());
+        Assert.Equal(("timerTrigger", "%PromptQueue:Batches:DispatchSchedule%"), (dispatch.GetProperty("type").GetString(), dispatch.GetProperty("schedule").GetString()));
+        Assert.Equal("PromptQueue.Functions.DispatchBatches.Run", functions["DispatchBatches"].GetProperty("entryPoint").GetString());
     }
 
     [Fact]
