@@ -27,6 +27,12 @@ public static class Promptq
                                    with its reasoning.
           promptq show ID          Print one job: status, usage, answer, reasoning and reasoning_details.
           promptq work             Process the job queue until Ctrl+C, as the Functions app does.
+          promptq batch submit FILE
+                                   Store FILE (JSONL or a JSON array of jobs, each with an optional custom_id) as a
+                                   batch; prints its id. 'promptq work' or the Functions app releases it at the
+                                   budget's pace.
+          promptq batch status ID  Show a batch's progress, counts, usage and estimated completion.
+          promptq batch results ID Print a batch's results as JSONL, in input order (messages go to stderr).
 
         Configuration (environment variables or appsettings.json):
           OPENROUTER_API_KEY       OpenRouter API key. Without it, the built-in simulator answers.
@@ -46,7 +52,7 @@ public static class Promptq
         ArgumentNullException.ThrowIfNull(errors);
         var verbose = args.Contains("--verbose", StringComparer.Ordinal);
         var words = args.Where(a => a != "--verbose").ToArray();
-        if (words is not ["run", _] and not ["show", _] and not ["work"])
+        if (words is not ["run", _] and not ["show", _] and not ["work"] and not ["batch", "submit" or "status" or "results", _])
         {
             await (words is [] or ["help"] or ["--help"] or ["-h"] ? output : errors).WriteLineAsync(Usage);
             return words is [] or ["help"] or ["--help"] or ["-h"] ? ExitOk : ExitUsage;
@@ -68,7 +74,7 @@ public static class Promptq
         });
         try
         {
-            return await ExecuteAsync(words[0], words.ElementAtOrDefault(1) ?? "", verbose, output, errors, cancel.Token);
+            return await ExecuteAsync(words, verbose, output, errors, cancel.Token);
         }
         catch (Exception ex) when (Describe(ex) is { } message)
         {
@@ -81,14 +87,21 @@ public static class Promptq
         }
     }
 
-    private static async Task<int> ExecuteAsync(string verb, string argument, bool verbose, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
+    private static async Task<int> ExecuteAsync(string[] words, bool verbose, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
     {
+        var (verb, argument) = (words[0], words[1..].LastOrDefault() ?? "");
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = false, Args = [] });
         builder.Logging.SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning);
         if (!verbose)
         {
             // Azure SDK request logs would bury the progress display.
             builder.Logging.AddFilter("Azure", LogLevel.Error);
+        }
+
+        if (verb == "batch")
+        {
+            // Standard output carries data (JSONL results, a batch id): logs go to standard error.
+            builder.Logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
         }
 
         await using var local = await LocalEnvironment.PrepareAsync(builder.Configuration, errors, cancellationToken);
@@ -105,6 +118,7 @@ public static class Promptq
             {
                 "run" => await RunCommand.ExecuteAsync(host.Services, argument, output, errors, cancellationToken),
                 "work" => await WorkCommand.ExecuteAsync(host.Services, output, cancellationToken),
+                "batch" => await BatchCommand.ExecuteAsync(host.Services, words[1], argument, output, errors, cancellationToken),
                 _ => await ShowCommand.ExecuteAsync(host.Services, argument, output, errors, cancellationToken),
             };
         }
