@@ -30,6 +30,8 @@ public sealed record DispatchResult(int Capacity, int InFlight, int Released, in
 /// dispatcher takes it over (again conditionally, so only one) and releases the range again. Releasing is idempotent:
 /// each item's job id was fixed at submission, and creating a job whose id exists changes nothing, so a job released
 /// twice exists once; at worst its queue message is sent twice, and the processor claims each job once.</para>
+/// <para>Dispatchers ticking at once (several standalone hosts) share one interval's capacity: each reserves what it
+/// releases, a few items at a time, from a release window kept in storage and written conditionally.</para>
 /// </remarks>
 public sealed partial class BatchDispatcher(
     BatchStore store,
