@@ -108,7 +108,7 @@ param requestsPerMinute int = 20
 @description('Requests per UTC day the shared budget allows (Budget__RequestsPerDay); 50 on a free account, 1000 once 10 credits are bought.')
 param requestsPerDay int = 50
 
-@description('Six-field NCRONTAB schedule of the bulk dispatcher timer (BULK_SCHEDULE).')
+@description('Six-field NCRONTAB schedule of the batch dispatcher timer (PromptQueue__Batches__DispatchSchedule).')
 param bulkSchedule string = '0 */1 * * * *'
 
 var abbrs = loadJsonContent('abbreviations.json')

@@ -82,7 +82,7 @@ type workerSettingsType = {
   requestsPerMinute: int
   @description('Budget__RequestsPerDay: shared requests per UTC day.')
   requestsPerDay: int
-  @description('BULK_SCHEDULE: NCRONTAB schedule of the bulk dispatcher.')
+  @description('PromptQueue__Batches__DispatchSchedule: NCRONTAB schedule of the batch dispatcher timer.')
   bulkSchedule: string
 }
 
@@ -184,7 +184,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     PromptQueue__MaxAttempts: string(worker.maxAttempts)
     Budget__RequestsPerMinute: string(worker.requestsPerMinute)
     Budget__RequestsPerDay: string(worker.requestsPerDay)
-    BULK_SCHEDULE: worker.bulkSchedule
+    PromptQueue__Batches__DispatchSchedule: worker.bulkSchedule
   }
 }
 

@@ -33,6 +33,12 @@ public static class Promptq
                                    until Ctrl+C: the whole app in one process. Needs PromptQueue__Http__ApiKey,
                                    which callers send in the x-functions-key header; --dev runs without a key,
                                    on loopback addresses only.
+          promptq batch submit FILE
+                                   Store FILE (JSONL or a JSON array of jobs, each with an optional custom_id) as a
+                                   batch; prints its id. 'promptq work' or the Functions app releases it at the
+                                   budget's pace.
+          promptq batch status ID  Show a batch's progress, counts, usage and estimated completion.
+          promptq batch results ID Print a batch's results as JSONL, in input order (messages go to stderr).
 
         Talking to a running PromptQueue over HTTP (promptq serve or the Functions app; starts nothing locally):
           promptq submit FILE.json|-  [--wait]
@@ -64,7 +70,7 @@ public static class Promptq
         var verbose = args.Contains("--verbose", StringComparer.Ordinal);
         var words = args.Where(a => a != "--verbose").ToArray();
         var overHttp = ApiCommands.Handles(words);
-        if (!overHttp && words is not ["run", _] and not ["show", _] and not ["work"] and not ["serve", ..])
+        if (!overHttp && words is not ["run", _] and not ["show", _] and not ["work"] and not ["serve", ..] and not ["batch", "submit" or "status" or "results", _])
         {
             await (words is [] or ["help"] or ["--help"] or ["-h"] ? output : errors).WriteLineAsync(Usage);
             return words is [] or ["help"] or ["--help"] or ["-h"] ? ExitOk : ExitUsage;
@@ -95,7 +101,7 @@ public static class Promptq
         {
             return overHttp
                 ? await ApiCommands.RunAsync(words, Console.In, output, errors, Environment.GetEnvironmentVariable, cancel.Token)
-                : await ExecuteAsync(words[0], words.ElementAtOrDefault(1) ?? "", serve, verbose, output, errors, cancel.Token);
+                : await ExecuteAsync(words, serve, verbose, output, errors, cancel.Token);
         }
         catch (Exception ex) when (Describe(ex) is { } message)
         {
@@ -108,9 +114,10 @@ public static class Promptq
         }
     }
 
-    private static async Task<int> ExecuteAsync(
-        string verb, string argument, ServeArguments? serve, bool verbose, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
+    private static async Task<int> ExecuteAsync(string[] words, ServeArguments? serve, bool verbose, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
     {
+        var (verb, argument) = (words[0], words[1..].LastOrDefault() ?? "");
+
         // serve is the same app with Kestrel in front: one builder type or the other, configured alike.
         IHostApplicationBuilder builder = serve is null
             ? Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = false, Args = [] })
@@ -129,6 +136,12 @@ public static class Promptq
             return ExitUsage;
         }
 
+        if (verb == "batch")
+        {
+            // Standard output carries data (JSONL results, a batch id): logs go to standard error.
+            builder.Logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+        }
+
         await using var local = await LocalEnvironment.PrepareAsync(builder.Configuration, errors, cancellationToken);
         builder.Configuration.AddInMemoryCollection(local.Settings);
         builder.Services.AddPromptQueueCore(builder.Configuration);
@@ -144,6 +157,7 @@ public static class Promptq
                 "run" => await RunCommand.ExecuteAsync(host.Services, argument, output, errors, cancellationToken),
                 "work" => await WorkCommand.ExecuteAsync(host.Services, output, cancellationToken),
                 "serve" => await ServeCommand.ExecuteAsync((WebApplication)host, output, cancellationToken),
+                "batch" => await BatchCommand.ExecuteAsync(host.Services, words[1], argument, output, errors, cancellationToken),
                 _ => await ShowCommand.ExecuteAsync(host.Services, argument, output, errors, cancellationToken),
             };
         }

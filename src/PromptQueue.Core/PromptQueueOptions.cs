@@ -17,6 +17,10 @@ public sealed class PromptQueueOptions
     [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$", ErrorMessage = "JobTable must be a valid table name.")]
     public string JobTable { get; set; } = "PromptJobs";
 
+    /// <summary>Batch headers and items of bulk work (see docs/batches.md).</summary>
+    [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$", ErrorMessage = "BatchTable must be a valid table name.")]
+    public string BatchTable { get; set; } = "PromptBatches";
+
     /// <summary>How many model calls one job may make before it is marked Failed. Rate-limit waits do not count.</summary>
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 6;

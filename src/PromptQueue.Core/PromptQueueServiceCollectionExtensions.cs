@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using PromptQueue.Contracts;
 using PromptQueue.Core.Api;
+using PromptQueue.Core.Batches;
 using PromptQueue.Core.Budget;
 using PromptQueue.Core.Notices;
 using PromptQueue.Core.OpenRouter;
@@ -47,6 +48,7 @@ public static class PromptQueueServiceCollectionExtensions
         services.TryAddSingleton<ServiceApi>();
         services.AddHostedService<StorageInitializer>();
         services.AddPromptQueueNotices();
+        services.AddPromptQueueBatches();
         return services;
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using PromptQueue.Core.Notices;
+using PromptQueue.Core.Batches;
 using PromptQueue.Core.Processing;
 
 namespace PromptQueue.Core;
@@ -16,6 +17,7 @@ public static class StandaloneWorkerServiceCollectionExtensions
         services.AddSingleton<IWorkerLoop>(sp => sp.GetRequiredService<JobQueueListener>());
         services.TryAddSingleton<NoticeQueueListener>();
         services.AddSingleton<IWorkerLoop>(sp => sp.GetRequiredService<NoticeQueueListener>());
+        services.AddBatchDispatchLoop();
         return services;
     }
 }

@@ -61,7 +61,7 @@ public sealed class MainTemplateTests(MainTemplateFixture fixture) : IClassFixtu
         "PromptQueue__MaxAttempts",
         "Budget__RequestsPerMinute",
         "Budget__RequestsPerDay",
-        "BULK_SCHEDULE",
+        "PromptQueue__Batches__DispatchSchedule",
     ];
 
     public static TheoryData<string, string> ParameterDefaults => new()

@@ -1,137 +1,127 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using PromptQueue.Contracts;
+using PromptQueue.Core.Batches;
+using PromptQueue.Core.Budget;
 using PromptQueue.Core.Processing;
-using PromptQueue.Core.Storage;
 using PromptQueue.Core.Submission;
 
 namespace PromptQueue.Cli.Commands;
 
-/// <summary><c>promptq run FILE</c>: submits a JSONL file of jobs, works through them on the real queue, and reports.</summary>
+/// <summary>
+/// <c>promptq run FILE</c>: submits a JSONL file as a batch, works through it with the worker's own loops (the queue
+/// listener and the batch dispatcher), shows progress from the batch header, and prints the results in input order.
+/// </summary>
 public static class RunCommand
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Past this, a waiting job is not worth keeping the command open for.</summary>
+    /// <summary>Past this, a wait is not worth keeping the command open for.</summary>
     private static readonly TimeSpan LongWait = TimeSpan.FromMinutes(2);
 
     public static async Task<int> ExecuteAsync(IServiceProvider services, string path, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(output);
         if (!File.Exists(path))
         {
             await errors.WriteLineAsync($"promptq: no such file: {path}");
             return Promptq.ExitUsage;
         }
 
-        var jobIds = await SubmitAsync(services.GetRequiredService<JobSubmitter>(), path, output, errors, cancellationToken);
-        if (jobIds.Count == 0)
+        // Invalid lines are reported and skipped, so one typo does not hold up the rest of a local run.
+        var submission = await BatchCommand.SubmitFileAsync(services, path, skipInvalidItems: true, errors, cancellationToken);
+        if (submission?.Header is not { } submitted)
         {
             await errors.WriteLineAsync("promptq: no valid jobs to run.");
             return Promptq.ExitJobsFailed;
         }
 
-        using var stopListening = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var listening = services.GetRequiredService<JobQueueListener>().RunAsync(stopListening.Token);
-        List<JobRecord> records;
+        await output.WriteLineAsync($"Submitted {submitted.Items} job(s) from {path} to the queue as batch {submitted.BatchId}.");
+        using var stopWorking = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var working = Task.WhenAll(services.GetServices<IWorkerLoop>().Select(loop => loop.RunAsync(stopWorking.Token)));
+        BatchHeader header;
         try
         {
-            records = await WaitForAllAsync(services.GetRequiredService<JobStore>(), services.GetRequiredService<TimeProvider>(), jobIds, output, cancellationToken);
+            header = await WaitAsync(services, submitted, output, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await errors.WriteLineAsync("promptq: stopped. Unfinished jobs stay queued in storage and continue on the next run or under 'func start'.");
+            await errors.WriteLineAsync($"promptq: stopped. Batch {submitted.BatchId} stays in storage and continues under 'promptq work' or the Functions app.");
             throw;
         }
         finally
         {
-            await stopListening.CancelAsync();
-            await listening;
+            await stopWorking.CancelAsync();
+            await working;
         }
 
-        await ReportAsync(services.GetRequiredService<JobResults>(), records, output, cancellationToken);
-        return records.All(r => r.Status == JobStatus.Completed) ? Promptq.ExitOk : Promptq.ExitJobsFailed;
+        return await ReportAsync(services, header, output, cancellationToken);
     }
 
-    private static async Task<List<string>> SubmitAsync(JobSubmitter submitter, string path, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
+    private static async Task<BatchHeader> WaitAsync(IServiceProvider services, BatchHeader submitted, TextWriter output, CancellationToken cancellationToken)
     {
-        var jobIds = new List<string>();
-        var lineNumber = 0;
-        foreach (var line in await File.ReadAllLinesAsync(path, cancellationToken))
-        {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-
-            var submission = await submitter.SubmitAsync(line, JobSources.Run, cancellationToken);
-            if (submission.Accepted)
-            {
-                jobIds.Add(submission.JobId!);
-                continue;
-            }
-
-            foreach (var error in submission.Errors)
-            {
-                await errors.WriteLineAsync($"{path}:{lineNumber}: {error}");
-            }
-        }
-
-        await output.WriteLineAsync($"Submitted {jobIds.Count} job(s) from {path} to the queue.");
-        return jobIds;
-    }
-
-    /// <summary>
-    /// True when every unfinished job waits well into the future (the daily limit, a paused account): staying would
-    /// only hold the terminal, and the jobs are safe in storage until a host picks them up.
-    /// </summary>
-    private static bool AllUnfinishedWaitLong(List<JobRecord> records, DateTimeOffset now) =>
-        records.Where(r => !r.Status.IsTerminal()).All(r => r.Status == JobStatus.Waiting && r.NextAttemptAt > now + LongWait);
-
-    private static async Task<List<JobRecord>> WaitForAllAsync(JobStore store, TimeProvider time, List<string> jobIds, TextWriter output, CancellationToken cancellationToken)
-    {
-        var progress = new ProgressLine(output, jobIds.Count);
+        var control = services.GetRequiredService<BatchControl>();
+        var budget = services.GetRequiredService<RequestBudget>();
+        var budgetOptions = services.GetRequiredService<IOptions<BudgetOptions>>().Value;
+        var time = services.GetRequiredService<TimeProvider>();
+        var progress = new ProgressLine(output, submitted.Items);
         while (true)
         {
-            var records = new List<JobRecord>(jobIds.Count);
-            foreach (var id in jobIds)
-            {
-                records.Add(await store.FindAsync(id, cancellationToken) ?? throw new InvalidOperationException($"Job {id} disappeared from storage."));
-            }
-
-            await progress.ShowAsync(records);
-            if (records.All(r => r.Status.IsTerminal()) || AllUnfinishedWaitLong(records, time.GetUtcNow()))
+            var header = await control.FindAsync(submitted.BatchId, cancellationToken) ?? throw new InvalidOperationException($"Batch {submitted.BatchId} disappeared from storage.");
+            await progress.ShowAsync(await control.ViewAsync(header, cancellationToken));
+            if (header.Settled >= header.Items || WaitsLong(await budget.ReadAsync(cancellationToken), budgetOptions, time.GetUtcNow()))
             {
                 await progress.FinishAsync();
-                return records;
+                return header;
             }
 
             await Task.Delay(ProgressInterval, time, cancellationToken);
         }
     }
 
-    private static async Task ReportAsync(JobResults results, List<JobRecord> records, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>
+    /// True when the budget holds every request back for long (the daily limit, a paused account, a long 429 block):
+    /// staying would only hold the terminal, and the batch is safe in storage until a host picks it up.
+    /// </summary>
+    private static bool WaitsLong(BudgetState state, BudgetOptions options, DateTimeOffset now) =>
+        BatchPace.ReleaseBlockedUntil(state, options, now) > now + LongWait || state.BlockedUntil > now + LongWait;
+
+    private static async Task<int> ReportAsync(IServiceProvider services, BatchHeader header, TextWriter output, CancellationToken cancellationToken)
     {
-        foreach (var record in records)
+        var reasoningTokens = 0;
+        var waiting = new List<Core.Storage.JobRecord>();
+        await foreach (var row in services.GetRequiredService<BatchExporter>().ReadAsync(header, withReasoning: true, cancellationToken))
         {
-            var result = await results.GetAsync(record.JobId, cancellationToken);
-            await JobPrinter.PrintSummaryAsync(result!, output);
+            if (row.Record is not { } record)
+            {
+                continue;
+            }
+
+            reasoningTokens += record.ReasoningTokens ?? 0;
+            if (record.Status == JobStatus.Waiting)
+            {
+                waiting.Add(record);
+            }
+
+            await JobPrinter.PrintSummaryAsync(new JobResult(record, row.Answer, row.Reasoning, row.ReasoningDetails, null, null), output);
         }
 
-        var completed = records.Count(r => r.Status == JobStatus.Completed);
-        var tokens = records.Sum(r => r.TotalTokens ?? 0);
-        var reasoningTokens = records.Sum(r => r.ReasoningTokens ?? 0);
         await output.WriteLineAsync();
-        await output.WriteLineAsync($"Done: {completed} completed, {records.Count - completed} not completed; {tokens} tokens ({reasoningTokens} reasoning).");
-        var waiting = records.Where(r => r.Status == JobStatus.Waiting).ToList();
-        if (waiting.Count > 0)
+        await output.WriteLineAsync($"Done: {header.Completed} completed, {header.Items - header.Completed} not completed; {header.TotalTokens} tokens ({reasoningTokens} reasoning).");
+        if (header.Pending > 0)
         {
-            var next = waiting.MinBy(r => r.NextAttemptAt)!;
+            await output.WriteLineAsync($"{header.Pending} job(s) are not released yet: the shared budget holds them back. Batch {header.BatchId} continues under 'promptq work' or the Functions app.");
+        }
+
+        if (waiting.MinBy(r => r.NextAttemptAt) is { } next)
+        {
             await output.WriteLineAsync(
                 $"{waiting.Count} job(s) wait until {next.NextAttemptAt:u} or later ({next.WaitReason}). They stay queued in storage: " +
                 "keep 'promptq work' or the Functions app running and they complete.");
         }
 
-        await output.WriteLineAsync("See any job in full, with its whole reasoning trace: promptq show <job id>");
+        await output.WriteLineAsync($"See any job in full, with its whole reasoning trace: promptq show <job id>. All results as JSONL: promptq batch results {header.BatchId}");
+        return header.Completed == header.Items ? Promptq.ExitOk : Promptq.ExitJobsFailed;
     }
 }

@@ -75,7 +75,7 @@ public sealed class JobApi(
             return ApiResponse.Problem(409, "Idempotency-Key reused", "this Idempotency-Key was already used for a different request; use a new key for a new job");
         }
 
-        var submission = await submitter.SubmitAsync(read.Job, json, binding?.JobId ?? jobId, JobSources.Http, cancellationToken);
+        var submission = await submitter.SubmitAsync(read.Job, json, binding?.JobId ?? jobId, JobSources.Http, stamp: null, cancellationToken);
         if (!submission.Accepted)
         {
             if (binding is { Created: true })

@@ -13,6 +13,7 @@ public static class JobSources
     public const string Queue = "queue";
     public const string Run = "run";
     public const string Http = "http";
+    public const string Batch = "batch";
 }
 
 /// <summary>Creates job records and applies each lifecycle transition to them, stamping times from one clock.</summary>

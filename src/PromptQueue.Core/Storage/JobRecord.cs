@@ -44,6 +44,12 @@ public sealed class JobRecord : ITableEntity
     /// <summary>Where the job came from: queue, http, run, batch.</summary>
     public string? Source { get; set; }
 
+    /// <summary>The batch that released the job, if any.</summary>
+    public string? BatchId { get; set; }
+
+    /// <summary>The job's item position in its batch, from 0.</summary>
+    public int? BatchItemIndex { get; set; }
+
     /// <summary>SHA-256 of the request, to tell a resubmission of the same job from a clash of ids.</summary>
     public string? RequestHash { get; set; }
 

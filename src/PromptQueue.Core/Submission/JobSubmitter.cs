@@ -19,7 +19,14 @@ public sealed record JobSubmission(string? JobId, bool Created, IReadOnlyList<Jo
 /// </remarks>
 public sealed class JobSubmitter(JobStore store, JobQueueClient queue, JobRecordFactory records, IOptions<JobLimits> limits, TimeProvider time)
 {
-    public async Task<JobSubmission> SubmitAsync(string json, string source, CancellationToken cancellationToken)
+    public Task<JobSubmission> SubmitAsync(string json, string source, CancellationToken cancellationToken) =>
+        SubmitAsync(json, source, jobId: null, stamp: null, cancellationToken);
+
+    /// <summary>
+    /// Submits a job under an id chosen beforehand (a batch item's), letting <paramref name="stamp"/> add to the new
+    /// record (its batch). Idempotent like any job with an id: a second call finds the job and changes nothing.
+    /// </summary>
+    public async Task<JobSubmission> SubmitAsync(string json, string source, string? jobId, Action<JobRecord>? stamp, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(json);
         var read = PromptJobReader.Read(Encoding.UTF8.GetBytes(json), limits.Value);
@@ -29,15 +36,19 @@ public sealed class JobSubmitter(JobStore store, JobQueueClient queue, JobRecord
         }
 
         var job = read.Job!;
-        return await SubmitAsync(job, json, job.Id ?? JobIds.New(time.GetUtcNow()), source, cancellationToken);
+        return await SubmitAsync(job, json, jobId ?? job.Id ?? JobIds.New(time.GetUtcNow()), source, stamp, cancellationToken);
     }
 
-    /// <summary>Stores a job already read from <paramref name="json"/> under <paramref name="jobId"/>, and enqueues it.</summary>
-    public async Task<JobSubmission> SubmitAsync(PromptJob job, string json, string jobId, string source, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores a job already read from <paramref name="json"/> under <paramref name="jobId"/>, and enqueues it;
+    /// <paramref name="stamp"/>, when given, adds to the new record (a batch item's batch).
+    /// </summary>
+    public async Task<JobSubmission> SubmitAsync(PromptJob job, string json, string jobId, string source, Action<JobRecord>? stamp, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(json);
         var record = records.Queued(jobId, job, json, source);
+        stamp?.Invoke(record);
         if (await store.TryCreateAsync(record, JobRecordFactory.RequestText(json), cancellationToken))
         {
             await queue.SendAsync(jobId, TimeSpan.Zero, cancellationToken);

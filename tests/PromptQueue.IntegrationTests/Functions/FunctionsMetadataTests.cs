@@ -21,13 +21,16 @@ public sealed class FunctionsMetadataTests
 
         // Assert
         Assert.Equal(
-            ["CancelJob", "DeadLetterJob", "DeliverNotice", "GetBudget", "GetHealth", "GetJob", "GetJobReasoning", "GetOpenApi", "ProcessJob", "RecoverStrandedJobs", "RetryJob", "SubmitJob"],
+            ["CancelJob", "DeadLetterJob", "DeliverNotice", "DispatchBatches", "GetBudget", "GetHealth", "GetJob", "GetJobReasoning", "GetOpenApi", "ProcessJob", "RecoverStrandedJobs", "RetryJob", "SubmitJob"],
             functions.Keys.Order(StringComparer.Ordinal));
         AssertQueueTrigger(functions["ProcessJob"], "%PromptQueue:JobQueue%", "PromptQueue.Functions.ProcessJob.Run");
         AssertQueueTrigger(functions["DeadLetterJob"], "%PromptQueue:JobQueue%-poison", "PromptQueue.Functions.DeadLetterJob.Run");
         AssertQueueTrigger(functions["DeliverNotice"], "%PromptQueue:Notices:NoticeQueue%", "PromptQueue.Functions.DeliverNotice.Run");
         var timer = Assert.Single(functions["RecoverStrandedJobs"].GetProperty("bindings").EnumerateArray());
         Assert.Equal(("timerTrigger", "0 */5 * * * *"), (timer.GetProperty("type").GetString(), timer.GetProperty("schedule").GetString()));
+        var dispatch = Assert.Single(functions["DispatchBatches"].GetProperty("bindings").EnumerateArray());
+        Assert.Equal(("timerTrigger", "%PromptQueue:Batches:DispatchSchedule%"), (dispatch.GetProperty("type").GetString(), dispatch.GetProperty("schedule").GetString()));
+        Assert.Equal("PromptQueue.Functions.DispatchBatches.Run", functions["DispatchBatches"].GetProperty("entryPoint").GetString());
     }
 
     public static TheoryData<string, string, string, string> HttpFunctions => new()

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PromptQueue.Core;
+using PromptQueue.Core.Batches;
 using PromptQueue.Core.Budget;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
@@ -53,6 +54,7 @@ public sealed class TestApp : IAsyncDisposable
             ["PromptQueue:JobQueue"] = "jobs-" + suffix,
             ["PromptQueue:JobTable"] = "Jobs" + suffix,
             ["Budget:Table"] = "Budget" + suffix,
+            ["PromptQueue:BatchTable"] = "Batches" + suffix,
             ["PromptQueue:RetryBaseDelay"] = "00:00:01",
             ["OpenRouter:BaseUrl"] = simulator.BaseUrl.ToString(),
         };
@@ -69,6 +71,7 @@ public sealed class TestApp : IAsyncDisposable
         await app.Get<JobStore>().EnsureCreatedAsync(CancellationToken.None);
         await app.Get<JobQueueClient>().EnsureCreatedAsync(CancellationToken.None);
         await app.Get<TableBudgetStore>().EnsureCreatedAsync(CancellationToken.None);
+        await app.Get<BatchStore>().EnsureCreatedAsync(CancellationToken.None);
         return app;
     }
 

@@ -1,0 +1,177 @@
+using Microsoft.Extensions.Options;
+using PromptQueue.Contracts;
+using PromptQueue.Contracts.Api;
+using PromptQueue.Core.Budget;
+using PromptQueue.Core.Storage;
+
+namespace PromptQueue.Core.Batches;
+
+/// <summary>What became of a cancel or retry request.</summary>
+public enum BatchChange
+{
+    Done,
+    NotFound,
+
+    /// <summary>The batch is in a state the change does not apply to (cancelling a finished batch).</summary>
+    Conflict,
+}
+
+/// <summary>Reads batches as the API shows them, and cancels or retries them.</summary>
+public sealed class BatchControl(
+    BatchStore store,
+    JobStore jobs,
+    JobQueueClient queue,
+    RequestBudget budget,
+    IOptions<BudgetOptions> budgetOptions,
+    TimeProvider time)
+{
+    private const int MaxConflicts = 20;
+    private static readonly JobStatus[] Retryable = [JobStatus.Failed, JobStatus.DeadLettered];
+
+    public Task<BatchHeader?> FindAsync(string batchId, CancellationToken cancellationToken) => store.FindHeaderAsync(batchId, cancellationToken);
+
+    /// <summary>The batch as <c>GET /api/batches/{id}</c> shows it, with an estimate from the budget's pace.</summary>
+    public async Task<BatchView> ViewAsync(BatchHeader header, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        var now = time.GetUtcNow();
+        var remaining = header.Items - header.Settled;
+        DateTimeOffset? estimate = header.CompletedAt is null && remaining > 0 && header.Status != BatchStatus.Cancelled
+            ? BatchPace.EstimateCompletion(await budget.ReadAsync(cancellationToken), budgetOptions.Value, remaining, now)
+            : header.CompletedAt;
+        var counts = new Dictionary<JobStatus, int>
+        {
+            // Released jobs not yet finished are not told apart (Queued, Waiting, Running) without reading each one.
+            [JobStatus.Queued] = header.InFlight,
+            [JobStatus.Completed] = header.Completed,
+            [JobStatus.Failed] = header.Failed,
+            [JobStatus.Rejected] = header.Rejected,
+            [JobStatus.Cancelled] = header.Cancelled,
+            [JobStatus.DeadLettered] = header.DeadLettered,
+        };
+        return new BatchView
+        {
+            Id = header.BatchId,
+            Status = header.Status,
+            Schedule = header.Schedule,
+            CreatedAt = header.CreatedAt,
+            CompletedAt = header.CompletedAt,
+            Items = header.Items,
+            Pending = header.Pending,
+            Counts = counts.Where(c => c.Value > 0).ToDictionary(),
+            Progress = header.Items == 0 ? 1 : (double)header.Settled / header.Items,
+            EstimatedCompletionAt = estimate,
+            Usage = new BatchUsage(header.PromptTokens, header.CompletionTokens, header.TotalTokens, header.Cost),
+        };
+    }
+
+    /// <summary>
+    /// Cancels a batch: items not yet released never will be; released jobs finish. A finished batch cannot be
+    /// cancelled; cancelling a cancelled batch changes nothing.
+    /// </summary>
+    public async Task<(BatchChange Change, BatchHeader? Header)> CancelAsync(string batchId, CancellationToken cancellationToken)
+    {
+        for (var conflicts = 0; conflicts < MaxConflicts; conflicts++)
+        {
+            var header = await store.FindHeaderAsync(batchId, cancellationToken);
+            switch (header?.Status)
+            {
+                case null: return (BatchChange.NotFound, null);
+                case BatchStatus.Completed: return (BatchChange.Conflict, header);
+                case BatchStatus.Cancelled: return (BatchChange.Done, header);
+            }
+
+            // The cursor write of a dispatcher and this write are both conditional: an item is either claimed before
+            // the cancel (and released) or withheld by it, never both.
+            header!.Withheld = header.Items - header.NextIndex;
+            header.Status = BatchStatus.Cancelled;
+            header.CompleteIfSettled(time.GetUtcNow());
+            if (await store.TryUpdateHeaderAsync(header, cancellationToken))
+            {
+                return (BatchChange.Done, header);
+            }
+        }
+
+        throw new InvalidOperationException($"Batch {batchId} kept changing while it was being cancelled.");
+    }
+
+    /// <summary>
+    /// Runs the batch's Failed and DeadLettered jobs again, directly: each job goes back to Queued with its attempts
+    /// reset and a fresh message, and its item leaves the failed count. Retried jobs are paced by the shared budget
+    /// like any job (they wait without spending attempts); they are few, so they are not held for the dispatcher.
+    /// </summary>
+    public async Task<(BatchChange Change, int Retried)> RetryFailedAsync(string batchId, CancellationToken cancellationToken)
+    {
+        if (await store.FindHeaderAsync(batchId, cancellationToken) is null)
+        {
+            return (BatchChange.NotFound, 0);
+        }
+
+        var retried = 0;
+        await foreach (var item in store.ReadItemsWithStatusAsync(batchId, Retryable, cancellationToken))
+        {
+            var record = await jobs.FindAsync(item.JobId, cancellationToken);
+            if (record is null || !Retryable.Contains(record.Status) || !await UncountAsync(batchId, item.Index, cancellationToken))
+            {
+                continue;
+            }
+
+            // Uncounted first, requeued second: a retried job that finishes at once is then counted afresh, not twice.
+            Requeue(record);
+            if (await jobs.TryUpdateAsync(record, cancellationToken))
+            {
+                await queue.SendAsync(record.JobId, TimeSpan.Zero, cancellationToken);
+                retried++;
+            }
+        }
+
+        return (BatchChange.Done, retried);
+    }
+
+    private async Task<bool> UncountAsync(string batchId, int index, CancellationToken cancellationToken)
+    {
+        for (var conflicts = 0; conflicts < MaxConflicts; conflicts++)
+        {
+            var item = await store.FindItemAsync(batchId, index, cancellationToken);
+            var header = await store.FindHeaderAsync(batchId, cancellationToken);
+            if (item?.CountedStatus is not { } counted || header is null)
+            {
+                return false;
+            }
+
+            header.Count(counted, -1);
+            if (header.Status == BatchStatus.Completed)
+            {
+                header.Status = BatchStatus.Running;
+                header.CompletedAt = null;
+            }
+            else if (header.Status == BatchStatus.Cancelled)
+            {
+                header.CompletedAt = null;
+            }
+
+            if (await store.TryUpdateItemAndHeaderAsync(item with { CountedStatus = null }, header, cancellationToken))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void Requeue(JobRecord record)
+    {
+        record.Status = JobStatus.Queued;
+        record.Attempts = 0;
+        record.QueuedAt = time.GetUtcNow();
+        record.StartedAt = null;
+        record.CompletedAt = null;
+        record.ClaimedUntil = null;
+        record.NextAttemptAt = null;
+        record.WaitReason = null;
+        record.ErrorCode = null;
+        record.ErrorMessage = null;
+        record.ErrorHttpStatus = null;
+        record.ErrorRawBody = null;
+    }
+}

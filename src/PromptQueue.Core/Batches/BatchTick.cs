@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PromptQueue.Core.Processing;
+
+namespace PromptQueue.Core.Batches;
+
+/// <summary>One tick of batch work, the same for both hosts: create due scheduled batches, then release items.</summary>
+public sealed class BatchTick(BatchScheduler scheduler, BatchDispatcher dispatcher)
+{
+    public async Task<DispatchResult> RunAsync(CancellationToken cancellationToken)
+    {
+        await scheduler.CreateDueAsync(cancellationToken);
+        return await dispatcher.DispatchAsync(cancellationToken);
+    }
+}
+
+/// <summary>The standalone worker's stand-in for the <c>DispatchBatches</c> timer: a tick every dispatch interval.</summary>
+public sealed partial class BatchDispatchLoop(BatchTick tick, IOptions<BatchOptions> options, TimeProvider time, ILogger<BatchDispatchLoop> logger) : IWorkerLoop
+{
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await tick.RunAsync(cancellationToken);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Storage outages and the like: the next tick tries again; nothing was lost, claims lapse and recover.
+                LogTickFailed(ex);
+            }
+
+            try
+            {
+                await Task.Delay(options.Value.Interval, time, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "A batch dispatch tick failed; the next one tries again")]
+    private partial void LogTickFailed(Exception exception);
+}

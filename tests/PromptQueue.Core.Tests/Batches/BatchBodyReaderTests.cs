@@ -1,0 +1,118 @@
+using System.Text;
+using PromptQueue.Contracts;
+using PromptQueue.Core.Batches;
+
+namespace PromptQueue.Core.Tests.Batches;
+
+public sealed class BatchBodyReaderTests
+{
+    private static readonly BatchOptions Options = new() { MaxItemChars = 2_000, MaxBodyBytes = 64 * 1024 };
+
+    [Fact]
+    public async Task ReadAsync_JsonArray_YieldsJobsWithoutCustomIdInOrder()
+    {
+        // Arrange
+        var body = """ [ {"custom_id":"a","prompt":"one"}, {"prompt":"two","temperature":0.5} ] """;
+
+        // Act
+        var items = await ReadAsync(body);
+
+        // Assert
+        Assert.Equal([0, 1], items.Select(i => i.Index));
+        Assert.All(items, i => Assert.True(i.IsValid));
+        Assert.Equal(("a", """{"prompt":"one"}"""), (items[0].CustomId, items[0].JobJson));
+        Assert.Equal((null, """{"prompt":"two","temperature":0.5}"""), (items[1].CustomId, items[1].JobJson));
+    }
+
+    [Fact]
+    public async Task ReadAsync_JsonlWithBlankLinesAndByteOrderMark_NumbersItemsAndLines()
+    {
+        // Arrange
+        var body = "\uFEFF{\"prompt\":\"one\"}\n\n{\"custom_id\":\"x\",\"prompt\":7}\r\n";
+
+        // Act
+        var items = await ReadAsync(body);
+
+        // Assert
+        Assert.Equal(2, items.Count);
+        Assert.True(items[0].IsValid);
+        var problem = Assert.Single(items[1].Problems);
+        Assert.Equal(new JobValidationError("line 3: $.prompt", "must be a string, not a number"), problem.ToValidationError());
+    }
+
+    [Fact]
+    public async Task ReadAsync_InvalidArrayItem_ReportsTheItemsPathFromTheBodysRoot()
+    {
+        // Arrange
+        var body = """[{"prompt":"ok"},{"messages":[{"role":"robot","content":"hi"}]}]""";
+
+        // Act
+        var items = await ReadAsync(body);
+
+        // Assert
+        var problem = Assert.Single(items[1].Problems);
+        Assert.Equal("$[1].messages[0].role", problem.ToValidationError().Path);
+    }
+
+    [Fact]
+    public async Task ReadAsync_DuplicateCustomIdOwnIdAndOversizedItem_AreEachExplained()
+    {
+        // Arrange
+        var big = new string('x', 3_000);
+        var body = $$"""
+            {"custom_id":"a","prompt":"one"}
+            {"custom_id":"a","prompt":"two"}
+            {"id":"mine","prompt":"three"}
+            {"prompt":"{{big}}"}
+            [1]
+            """;
+
+        // Act
+        var items = await ReadAsync(body);
+
+        // Assert
+        Assert.Contains("unique", Assert.Single(items[1].Problems).Message, StringComparison.Ordinal);
+        Assert.Equal("line 3: $.id", Assert.Single(items[2].Problems).ToValidationError().Path);
+        Assert.Contains("at most 2000", Assert.Single(items[3].Problems).Message, StringComparison.Ordinal);
+        Assert.Contains("must be a job object", Assert.Single(items[4].Problems).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadAsync_BrokenJsonInArray_StopsWithOneProblemAtThatItem()
+    {
+        // Arrange
+        var body = """[{"prompt":"ok"},{"prompt":]""";
+
+        // Act
+        var items = await ReadAsync(body);
+
+        // Assert
+        var problem = Assert.Single(items[^1].Problems).ToValidationError();
+        Assert.Equal("$", problem.Path);
+        Assert.Contains("not a valid JSON array", problem.Message, StringComparison.Ordinal);
+        Assert.Contains("(line 1, position ", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadAsync_BodyOverTheLimit_Throws()
+    {
+        // Arrange
+        var line = """{"prompt":"a prompt of some length"}""" + "\n";
+        var body = string.Concat(Enumerable.Repeat(line, 64 * 1024 / line.Length + 10));
+
+        // Act + Assert
+        await Assert.ThrowsAsync<BatchBodyTooLargeException>(() => ReadAsync(body));
+    }
+
+    private static async Task<List<BatchBodyItem>> ReadAsync(string body)
+    {
+        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(body));
+        var items = new List<BatchBodyItem>();
+        await foreach (var item in new BatchBodyReader(Options, new JobLimits()).ReadAsync(stream, CancellationToken.None))
+        {
+            items.Add(item);
+        }
+
+        return items;
+    }
+}
