@@ -25,10 +25,16 @@ public static class PromptQueueApiEndpoints
         api.MapGet(ApiRoutes.JobReasoning, JobEndpoints.GetReasoningAsync);
         api.MapPost(ApiRoutes.CancelJob, JobEndpoints.CancelAsync);
         api.MapPost(ApiRoutes.RetryJob, JobEndpoints.RetryAsync);
+        api.MapPost(ApiRoutes.Batches, BatchEndpoints.SubmitAsync);
+        api.MapGet(ApiRoutes.Batch, BatchEndpoints.GetAsync);
+        api.MapPost(ApiRoutes.CancelBatch, BatchEndpoints.CancelAsync);
+        api.MapPost(ApiRoutes.RetryFailedBatchItems, BatchEndpoints.RetryFailedAsync);
+        api.MapGet(ApiRoutes.BatchResults, BatchEndpoints.GetResultsAsync);
+        api.MapGet(ApiRoutes.Usage, BatchEndpoints.GetUsageAsync);
         api.MapGet(ApiRoutes.Budget, ServiceEndpoints.GetBudgetAsync);
         api.MapGet(ApiRoutes.OpenApi, ServiceEndpoints.GetOpenApi);
 
-        // Further route families join here, one line each (for example api.MapBatchEndpoints()), so they share the key check.
+        // Further routes join this group, so they share the key check.
         return api;
     }
 

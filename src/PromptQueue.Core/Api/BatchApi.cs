@@ -126,7 +126,7 @@ public sealed partial class BatchApi(
         return ApiResponse.Json(200, await usage.ReadAsync(day ?? BudgetRules.DayOf(time.GetUtcNow()), cancellationToken));
     }
 
-    public static string StatusUrl(string batchId) => "/api/batches/" + batchId;
+    public static string StatusUrl(string batchId) => ApiRoutes.BatchPath(batchId);
 
     private static ApiResponse? Check(string batchId) =>
         batchId is not null && BatchIdPattern().IsMatch(batchId)

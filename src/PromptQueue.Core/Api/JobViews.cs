@@ -17,6 +17,7 @@ public static class JobViews
             Status = record.Status,
             Source = record.Source,
             ParentJobId = record.ParentJobId,
+            BatchId = record.BatchId,
             QueuedAt = record.QueuedAt,
             StartedAt = record.StartedAt,
             CompletedAt = record.CompletedAt,

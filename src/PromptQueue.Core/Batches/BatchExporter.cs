@@ -60,6 +60,9 @@ public sealed class BatchExporter(BatchStore store, JobStore jobs)
         }
     }
 
+    // A web server's response stream refuses synchronous writes, so even the line break goes out asynchronously.
+    private static readonly ReadOnlyMemory<byte> NewLine = "\n"u8.ToArray();
+
     /// <summary>Writes the results as JSONL of <see cref="BatchResultLine"/>, flushing page by page.</summary>
     public async Task WriteJsonLinesAsync(BatchHeader header, bool withReasoning, Stream output, CancellationToken cancellationToken)
     {
@@ -68,7 +71,7 @@ public sealed class BatchExporter(BatchStore store, JobStore jobs)
         await foreach (var row in ReadAsync(header, withReasoning, cancellationToken))
         {
             await JsonSerializer.SerializeAsync(output, row.ToLine(), ContractJson.Options, cancellationToken);
-            output.WriteByte((byte)'\n');
+            await output.WriteAsync(NewLine, cancellationToken);
             if (++writtenInPage == PageSize)
             {
                 await output.FlushAsync(cancellationToken);

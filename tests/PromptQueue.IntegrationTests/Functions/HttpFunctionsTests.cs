@@ -69,6 +69,35 @@ public sealed class HttpFunctionsTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Batch_ThroughTheTriggers_StoresReleasesAndExportsInOrder()
+    {
+        // Arrange
+        await using var app = await TestApp.StartAsync(azurite);
+        var batches = app.Get<BatchApi>();
+        var submit = Request(app, "[{\"prompt\":\"One\",\"custom_id\":\"a\"},{\"prompt\":\"Two\",\"custom_id\":\"b\"}]");
+
+        // Act
+        var (status, location, body) = await ExecuteAsync(await new SubmitBatch(batches).Run(submit.Request));
+        var accepted = JsonSerializer.Deserialize<BatchAccepted>(body, ContractJson.Options)!;
+        await app.Get<PromptQueue.Core.Batches.BatchDispatcher>().DispatchAsync(CancellationToken.None);
+        var processed = await app.ProcessVisibleAsync();
+        var view = await ExecuteAsync(await new GetBatch(batches).Run(Request(app).Request, accepted.Id));
+        var results = await ExecuteAsync(await new GetBatchResults(batches).Run(Request(app, query: "?reasoning=true").Request, accepted.Id));
+        var cancel = await ExecuteAsync(await new CancelBatch(batches).Run(Request(app).Request, accepted.Id));
+        var usage = await ExecuteAsync(await new GetUsage(batches).Run(Request(app).Request));
+
+        // Assert
+        Assert.Equal((202, $"/api/batches/{accepted.Id}", 2), (status, location, accepted.Items));
+        Assert.Equal(2, processed.Count);
+        Assert.Equal(BatchStatus.Completed, JsonSerializer.Deserialize<BatchView>(view.Body, ContractJson.Options)!.Status);
+        var lines = results.Body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonSerializer.Deserialize<BatchResultLine>(l, ContractJson.Options)!).ToList();
+        Assert.Equal(["a", "b"], lines.Select(l => l.CustomId));
+        Assert.All(lines, l => Assert.False(string.IsNullOrEmpty(l.Reasoning)));
+        Assert.Equal(409, cancel.Status);
+        Assert.Equal(200, usage.Status);
+    }
+
+    [Fact]
     public async Task BudgetHealthOpenApi_ThroughTheTriggers_Answer()
     {
         // Arrange

@@ -420,8 +420,7 @@ public sealed class HttpApiTests(AzuriteFixture azurite)
         Assert.Equal("3.1.0", document.RootElement.GetProperty("openapi").GetString());
         var documented = OpenApiRoutes(document);
         var mapped = api.Routes.ToList();
-        Assert.Equal(8, mapped.Count);
-        Assert.All(mapped, route => Assert.Contains(route, documented));
+        Assert.Equal(documented.Order(StringComparer.Ordinal), mapped.Order(StringComparer.Ordinal));
     }
 
     [Fact]

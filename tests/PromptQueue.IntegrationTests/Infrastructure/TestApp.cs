@@ -100,6 +100,19 @@ public sealed class TestApp : IAsyncDisposable
     /// Does what the Functions host does with the next visible message: invokes the queue trigger with it and, as the
     /// function returned normally, deletes it.
     /// </summary>
+    /// <summary>Processes every message visible now, one after another, as <see cref="ProcessNextAsync"/> does with one.</summary>
+    public async Task<List<JobProcessingResult>> ProcessVisibleAsync()
+    {
+        var results = new List<JobProcessingResult>();
+        foreach (var message in (await JobQueue().ReceiveMessagesAsync(maxMessages: 32, visibilityTimeout: TimeSpan.FromMinutes(5))).Value)
+        {
+            results.Add(await new ProcessJob(Processor).Run(message, CancellationToken.None));
+            await JobQueue().DeleteMessageAsync(message.MessageId, message.PopReceipt);
+        }
+
+        return results;
+    }
+
     public async Task<JobProcessingResult> ProcessNextAsync()
     {
         var message = await JobQueue().ReceiveOneAsync();

@@ -1,0 +1,64 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using PromptQueue.Core.Api;
+using PromptQueue.Core.Batches;
+
+namespace PromptQueue.Http;
+
+/// <summary>The batch routes and daily usage: each binds the request, calls <see cref="BatchApi"/>, and returns its answer. Both hosts call these.</summary>
+public static class BatchEndpoints
+{
+    public static async Task<ApiResult> SubmitAsync(BatchApi batches, HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        ArgumentNullException.ThrowIfNull(request);
+
+        // Kestrel refuses bodies over 30 MB by default; a batch of 50,000 jobs may be larger. BatchApi enforces the
+        // configured limit itself, on the declared length and while reading, so Kestrel's may rise to it.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = request.HttpContext.RequestServices.GetRequiredService<IOptions<BatchOptions>>().Value.MaxBodyBytes;
+        }
+
+        return new(await batches.SubmitAsync(request.Body, request.ContentLength, request.HttpContext.RequestAborted));
+    }
+
+    public static async Task<ApiResult> GetAsync(BatchApi batches, HttpRequest request, string id)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        ArgumentNullException.ThrowIfNull(request);
+        return new(await batches.GetAsync(id, request.HttpContext.RequestAborted));
+    }
+
+    public static async Task<ApiResult> CancelAsync(BatchApi batches, HttpRequest request, string id)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        ArgumentNullException.ThrowIfNull(request);
+        return new(await batches.CancelAsync(id, request.HttpContext.RequestAborted));
+    }
+
+    public static async Task<ApiResult> RetryFailedAsync(BatchApi batches, HttpRequest request, string id)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        ArgumentNullException.ThrowIfNull(request);
+        return new(await batches.RetryFailedAsync(id, request.HttpContext.RequestAborted));
+    }
+
+    public static async Task<ApiResult> GetResultsAsync(BatchApi batches, HttpRequest request, string id)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        ArgumentNullException.ThrowIfNull(request);
+        var withReasoning = request.Query.TryGetValue("reasoning", out var values) && string.Equals(values.ToString(), "true", StringComparison.OrdinalIgnoreCase);
+        return new(await batches.ResultsAsync(id, withReasoning, request.HttpContext.RequestAborted));
+    }
+
+    public static async Task<ApiResult> GetUsageAsync(BatchApi batches, HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        ArgumentNullException.ThrowIfNull(request);
+        var day = request.Query.TryGetValue("day", out var values) ? values.ToString() : null;
+        return new(await batches.DailyUsageAsync(day, request.HttpContext.RequestAborted));
+    }
+}
