@@ -23,7 +23,7 @@ public static class BatchCommand
     }
 
     /// <summary>Submits a JSONL or JSON-array file as a batch; prints every problem of a refused one, as FILE:LINE: PATH: MESSAGE.</summary>
-    internal static async Task<BatchSubmission?> SubmitFileAsync(IServiceProvider services, string path, bool skipInvalidItems, TextWriter errors, CancellationToken cancellationToken)
+    internal static async Task<BatchSubmission?> SubmitFileAsync(IServiceProvider services, string path, BatchSubmitRequest request, TextWriter errors, CancellationToken cancellationToken)
     {
         if (!File.Exists(path))
         {
@@ -32,7 +32,7 @@ public static class BatchCommand
         }
 
         await using var file = File.OpenRead(path);
-        var submission = await services.GetRequiredService<BatchSubmitter>().SubmitAsync(file, new BatchSubmitRequest { SkipInvalidItems = skipInvalidItems }, cancellationToken);
+        var submission = await services.GetRequiredService<BatchSubmitter>().SubmitAsync(file, request, cancellationToken);
         foreach (var problem in submission.Problems)
         {
             var where = problem.Line is { } line ? $"{path}:{line}: {problem.Path}" : $"{path}: {problem.ToValidationError().Path}";
@@ -54,7 +54,7 @@ public static class BatchCommand
 
     private static async Task<int> SubmitAsync(IServiceProvider services, string path, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
     {
-        var submission = await SubmitFileAsync(services, path, skipInvalidItems: false, errors, cancellationToken);
+        var submission = await SubmitFileAsync(services, path, new BatchSubmitRequest(), errors, cancellationToken);
         if (submission?.Header is not { } header)
         {
             return Promptq.ExitUsage;

@@ -36,7 +36,7 @@ public sealed class BatchBodyTooLargeException(long limit) : Exception($"the bat
 /// Reads a batch body, a JSON array or JSONL, one item at a time: memory holds one item, never the whole batch.
 /// Each item is a v1 job plus an optional <c>custom_id</c>, checked by <see cref="PromptJobReader"/>.
 /// </summary>
-public sealed class BatchBodyReader(BatchOptions options, JobLimits limits)
+public sealed class BatchBodyReader(BatchOptions options, JobLimits limits, bool idsAsCustomIds = false)
 {
     public const int MaxCustomIdChars = 256;
 
@@ -161,9 +161,24 @@ public sealed class BatchBodyReader(BatchOptions options, JobLimits limits)
             }
         }
 
-        if (element.TryGetProperty("id", out _))
+        if (element.TryGetProperty("id", out var id))
         {
-            Problem("$.id", "batch items get their job ids from the batch; name an item with custom_id instead");
+            if (!idsAsCustomIds || customId is not null)
+            {
+                Problem("$.id", "batch items get their job ids from the batch; name an item with custom_id instead");
+            }
+            else if (id.ValueKind != JsonValueKind.String || id.GetString() is not { Length: > 0 and <= MaxCustomIdChars } name)
+            {
+                Problem("$.id", $"must be a string of 1 to {MaxCustomIdChars} characters");
+            }
+            else if (!_customIds.Add(name))
+            {
+                Problem("$.id", $"'{name}' is used by an earlier item; ids must be unique within a file");
+            }
+            else
+            {
+                customId = name;
+            }
         }
 
         var jobJson = WithoutBatchFields(element);

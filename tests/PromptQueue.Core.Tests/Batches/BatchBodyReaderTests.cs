@@ -94,6 +94,28 @@ public sealed class BatchBodyReaderTests
     }
 
     [Fact]
+    public async Task ReadAsync_IdsAsCustomIds_NamesItemsByTheirIdAndKeepsIdsUnique()
+    {
+        // Arrange: promptq run reads files of single jobs, which may name themselves.
+        var body = """
+            {"id":"haiku","prompt":"one"}
+            {"prompt":"two"}
+            {"id":"haiku","prompt":"three"}
+            {"id":"both","custom_id":"c","prompt":"four"}
+            """;
+
+        // Act
+        var items = await ReadAsync(body, idsAsCustomIds: true);
+
+        // Assert
+        Assert.Equal(("haiku", true), (items[0].CustomId, items[0].Problems.Count == 0));
+        Assert.DoesNotContain("\"id\"", items[0].JobJson, StringComparison.Ordinal);
+        Assert.Equal((null, true), (items[1].CustomId, items[1].Problems.Count == 0));
+        Assert.Equal("line 3: $.id", Assert.Single(items[2].Problems).ToValidationError().Path);
+        Assert.Equal("line 4: $.id", Assert.Single(items[3].Problems).ToValidationError().Path);
+    }
+
+    [Fact]
     public async Task ReadAsync_BodyOverTheLimit_Throws()
     {
         // Arrange
@@ -104,11 +126,11 @@ public sealed class BatchBodyReaderTests
         await Assert.ThrowsAsync<BatchBodyTooLargeException>(() => ReadAsync(body));
     }
 
-    private static async Task<List<BatchBodyItem>> ReadAsync(string body)
+    private static async Task<List<BatchBodyItem>> ReadAsync(string body, bool idsAsCustomIds = false)
     {
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(body));
         var items = new List<BatchBodyItem>();
-        await foreach (var item in new BatchBodyReader(Options, new JobLimits()).ReadAsync(stream, CancellationToken.None))
+        await foreach (var item in new BatchBodyReader(Options, new JobLimits(), idsAsCustomIds).ReadAsync(stream, CancellationToken.None))
         {
             items.Add(item);
         }
