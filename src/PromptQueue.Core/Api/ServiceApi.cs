@@ -23,8 +23,8 @@ public sealed partial class ServiceApi(JobStore store, RequestBudget budget, IOp
     /// <summary><c>GET /api/health</c>: 200 when the job table answers, 503 when it does not.</summary>
     public async Task<ApiResponse> GetHealthAsync(CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(StorageCheckTimeout);
+        using var deadline = new CancellationTokenSource(StorageCheckTimeout, time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
             await store.CheckReachableAsync(timeout.Token);

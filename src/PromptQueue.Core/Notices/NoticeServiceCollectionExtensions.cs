@@ -15,7 +15,10 @@ public static class NoticeServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobTerminalObserver, CompletionNoticeObserver>());
 
         // No retry handler (the notice queue is the one retry layer) and no factory loggers (they log the URL).
+        // Redirects are not followed: a receiver (or whoever controls its DNS) could otherwise bounce the worker, signed
+        // headers and all, to an address inside the deployment's network. A 3xx counts as a failed delivery.
         services.AddHttpClient(WebhookDeliverer.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
             .RemoveAllLoggers();
         return services;
     }

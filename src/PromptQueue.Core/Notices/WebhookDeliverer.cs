@@ -77,6 +77,12 @@ public sealed partial class WebhookDeliverer(
             return Count(WebhookOutcome.GaveUp);
         }
 
+        if (status is >= 300 and < 400)
+        {
+            LogGaveUp(message.DeliveryId, attempt, $"the receiver redirected it (HTTP {status}); redirects are not followed, so configure the final URL");
+            return Count(WebhookOutcome.GaveUp);
+        }
+
         var why = failure ?? $"HTTP {status}";
         if (attempt >= _options.MaxAttempts)
         {

@@ -96,11 +96,13 @@ public sealed class CompletionNoticeTests(AzuriteFixture azurite)
         Assert.Contains(logs.GetSnapshot(), record => record.Message.Contains("delivered on attempt 2", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task Deliver_ReceiverRefusesWith400_GivesUpWithoutRetry()
+    [Theory]
+    [InlineData(400)]
+    [InlineData(302)] // redirects are never followed: they could point the worker inside the network
+    public async Task Deliver_ReceiverRefusesOrRedirects_GivesUpWithoutRetry(int status)
     {
         // Arrange
-        await using var receiver = await WebhookReceiver.StartAsync(400);
+        await using var receiver = await WebhookReceiver.StartAsync(status);
         var logs = new FakeLogCollector();
         await using var app = await StartAsync(WebhookSettings(receiver), logs);
         await app.SubmitAsync("""{"prompt":"hi"}""");
