@@ -143,17 +143,28 @@ public sealed class JobApi(
         },
         cancellationToken);
 
-    /// <summary><c>POST /api/jobs/{id}/retry</c>: a Failed or DeadLettered job is queued again with fresh attempts.</summary>
+    /// <summary>
+    /// <c>POST /api/jobs/{id}/retry</c>: a Failed or DeadLettered job is queued again with fresh attempts. A job that is
+    /// already Queued gets its message again: a caller whose retry answer was lost (a timeout, a dropped connection after
+    /// the write) repeats the call, and the job can never be left Queued with no message. An extra message is harmless,
+    /// because the worker claims each job once.
+    /// </summary>
     public Task<ApiResponse> RetryAsync(string id, CancellationToken cancellationToken) => ChangeAsync(
         id,
         record => record switch
         {
             { Status: JobStatus.Rejected } => $"job {id} is Rejected: its payload is not a valid job, so running it again would fail the same way; fix the payload and submit it as a new job",
             { Status: JobStatus.Failed or JobStatus.DeadLettered, RequestChunks: 0 } => $"job {id} is {record.Status} and has no stored request to run again (its raw message is kept); submit the job again",
-            { Status: JobStatus.Failed or JobStatus.DeadLettered } => null,
+            { Status: JobStatus.Failed or JobStatus.DeadLettered or JobStatus.Queued } => null,
             _ => $"job {id} is {record.Status}; only Failed or DeadLettered jobs can be retried",
         },
-        records.MarkRetried,
+        record =>
+        {
+            if (record.Status != JobStatus.Queued)
+            {
+                records.MarkRetried(record);
+            }
+        },
         async (record, ct) =>
         {
             await queue.SendAsync(record.JobId, TimeSpan.Zero, ct);
@@ -190,7 +201,8 @@ public sealed class JobApi(
             change(record);
             if (await store.TryUpdateAsync(record, cancellationToken))
             {
-                return await after(record, cancellationToken);
+                // The change is stored: finish what follows from it (a message, notices) even if the caller hangs up.
+                return await after(record, CancellationToken.None);
             }
         }
 

@@ -341,6 +341,26 @@ public sealed class HttpApiTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Retry_Repeated_SendsTheMessageAgainAndRunsTheJobOnce()
+    {
+        // Arrange: the first retry's answer was lost; the caller repeats it while the job is Queued.
+        await using var app = await TestApp.StartAsync(azurite);
+        await using var api = await ApiHost.StartAsync(app);
+        var id = await SubmitAsync(api, """{"prompt":"Refused [[sim:status=400]]"}""");
+        await app.ProcessNextAsync();
+        using var first = await api.Client.PostAsync($"/api/jobs/{id}/retry", null);
+
+        // Act
+        using var again = await api.Client.PostAsync($"/api/jobs/{id}/retry", null);
+        var outcomes = await app.ProcessVisibleAsync();
+
+        // Assert
+        Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.Accepted), (first.StatusCode, again.StatusCode));
+        Assert.Equal([JobOutcome.Failed, JobOutcome.Duplicate], outcomes.Select(o => o.Outcome).Order());
+        Assert.Equal(1, (await app.Store.FindAsync(id, CancellationToken.None))!.Attempts);
+    }
+
+    [Fact]
     public async Task Retry_CompletedOrRejectedJob_Returns409SayingWhy()
     {
         // Arrange: one completed job, and one message that was not a job at all.
