@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using PromptQueue.Contracts;
 using PromptQueue.Contracts.Api;
 using PromptQueue.Core.Budget;
+using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
 
 namespace PromptQueue.Core.Batches;
@@ -21,6 +22,8 @@ public sealed class BatchControl(
     BatchStore store,
     JobStore jobs,
     JobQueueClient queue,
+    JobRecordFactory records,
+    BatchProgress progress,
     RequestBudget budget,
     IOptions<BudgetOptions> budgetOptions,
     TimeProvider time)
@@ -100,6 +103,11 @@ public sealed class BatchControl(
     /// reset and a fresh message, and its item leaves the failed count. Retried jobs are paced by the shared budget
     /// like any job (they wait without spending attempts); they are few, so they are not held for the dispatcher.
     /// </summary>
+    /// <remarks>
+    /// The job is requeued first and its count removed second. A stop in between leaves a job that runs and, when it
+    /// finishes, moves its item from the failed count to its new one; the other order could leave an uncounted item
+    /// whose job nobody runs, which the batch would wait for forever.
+    /// </remarks>
     public async Task<(BatchChange Change, int Retried)> RetryFailedAsync(string batchId, CancellationToken cancellationToken)
     {
         if (await store.FindHeaderAsync(batchId, cancellationToken) is null)
@@ -111,17 +119,25 @@ public sealed class BatchControl(
         await foreach (var item in store.ReadItemsWithStatusAsync(batchId, Retryable, cancellationToken))
         {
             var record = await jobs.FindAsync(item.JobId, cancellationToken);
-            if (record is null || !Retryable.Contains(record.Status) || !await UncountAsync(batchId, item.Index, cancellationToken))
+            if (record is null || !Retryable.Contains(record.Status) || record.RequestChunks == 0)
             {
                 continue;
             }
 
-            // Uncounted first, requeued second: a retried job that finishes at once is then counted afresh, not twice.
-            Requeue(record);
-            if (await jobs.TryUpdateAsync(record, cancellationToken))
+            records.MarkRetried(record);
+            if (!await jobs.TryUpdateAsync(record, cancellationToken))
             {
-                await queue.SendAsync(record.JobId, TimeSpan.Zero, cancellationToken);
-                retried++;
+                continue;
+            }
+
+            // The job is Queued now: what follows must happen even if the caller hangs up.
+            await queue.SendAsync(record.JobId, TimeSpan.Zero, CancellationToken.None);
+            retried++;
+            if (await UncountAsync(batchId, item.Index, CancellationToken.None)
+                && await jobs.FindAsync(record.JobId, CancellationToken.None) is { } current && current.Status.IsTerminal())
+            {
+                // It finished again before its old count was removed, and that notice found nothing to change: count it now.
+                await progress.OnTerminalAsync(current, CancellationToken.None);
             }
         }
 
@@ -134,7 +150,7 @@ public sealed class BatchControl(
         {
             var item = await store.FindItemAsync(batchId, index, cancellationToken);
             var header = await store.FindHeaderAsync(batchId, cancellationToken);
-            if (item?.CountedStatus is not { } counted || header is null)
+            if (item?.CountedStatus is not { } counted || !Retryable.Contains(counted) || header is null)
             {
                 return false;
             }
@@ -157,21 +173,5 @@ public sealed class BatchControl(
         }
 
         return false;
-    }
-
-    private void Requeue(JobRecord record)
-    {
-        record.Status = JobStatus.Queued;
-        record.Attempts = 0;
-        record.QueuedAt = time.GetUtcNow();
-        record.StartedAt = null;
-        record.CompletedAt = null;
-        record.ClaimedUntil = null;
-        record.NextAttemptAt = null;
-        record.WaitReason = null;
-        record.ErrorCode = null;
-        record.ErrorMessage = null;
-        record.ErrorHttpStatus = null;
-        record.ErrorRawBody = null;
     }
 }

@@ -98,6 +98,31 @@ public sealed class BatchControlTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task RetryFailed_StoppedAfterTheRequeueBeforeTheCountWasRemoved_ItemIsCountedWhenItsJobFinishes()
+    {
+        // Arrange: a retry-failed that stopped half-way: the job is Queued again, its item still counted Failed.
+        await using var app = await TestApp.StartAsync(azurite);
+        var batchId = await app.SubmitBatchAsync(BatchTestKit.Jsonl(2));
+        await app.Get<BatchDispatcher>().DispatchAsync(CancellationToken.None);
+        var jobs = (await app.ResultsAsync(batchId)).Select(l => l.JobId).ToList();
+        await app.FinishAsync(jobs[0], JobStatus.Completed);
+        await app.FinishAsync(jobs[1], JobStatus.Failed);
+        var failed = (await app.Store.FindAsync(jobs[1], CancellationToken.None))!;
+        app.Get<PromptQueue.Core.Processing.JobRecordFactory>().MarkRetried(failed);
+        Assert.True(await app.Store.TryUpdateAsync(failed, CancellationToken.None));
+
+        // Act
+        await app.FinishAsync(jobs[1], JobStatus.Completed);
+        var after = await app.ViewAsync(batchId);
+        var retryAgain = await app.Get<BatchApi>().RetryFailedAsync(batchId, CancellationToken.None);
+
+        // Assert: the item moved from Failed to Completed; nothing is left to retry or waiting in flight.
+        Assert.Equal((BatchStatus.Completed, 2, 1.0), (after.Status, after.Counts[JobStatus.Completed], after.Progress));
+        Assert.False(after.Counts.ContainsKey(JobStatus.Failed));
+        Assert.Equal("0", retryAgain.Headers["X-Retried"]);
+    }
+
+    [Fact]
     public async Task Observers_SameTerminalNoticeTwice_CountOnceInBatchAndDay()
     {
         // Arrange
