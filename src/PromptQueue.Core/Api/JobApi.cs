@@ -138,7 +138,7 @@ public sealed class JobApi(
         records.MarkCancelled,
         async (record, ct) =>
         {
-            await notices.PublishAsync(record, ct);
+            await notices.PublishAsync(record);
             return ApiResponse.Json(200, await ViewAsync(record, ct));
         },
         cancellationToken);

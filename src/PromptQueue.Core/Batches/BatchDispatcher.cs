@@ -236,7 +236,7 @@ public sealed partial class BatchDispatcher(
         Stamp(record, batchId, item.Index);
         if (await jobs.TryCreateAsync(record, JobRecordFactory.PayloadText(item.JobJson ?? ""), cancellationToken))
         {
-            await notices.PublishAsync(record, cancellationToken);
+            await notices.PublishAsync(record);
         }
     }
 

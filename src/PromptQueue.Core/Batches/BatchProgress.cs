@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
 
@@ -10,7 +9,7 @@ namespace PromptQueue.Core.Batches;
 /// transaction. The same notice twice finds the status already counted and changes nothing; a new terminal status
 /// after a retry moves the item from one count to the other.
 /// </remarks>
-public sealed partial class BatchProgress(BatchStore store, TimeProvider time, ILogger<BatchProgress> logger) : IJobTerminalObserver
+public sealed class BatchProgress(BatchStore store, TimeProvider time) : IJobTerminalObserver
 {
     private const int MaxConflicts = 20;
 
@@ -52,9 +51,7 @@ public sealed partial class BatchProgress(BatchStore store, TimeProvider time, I
             }
         }
 
-        LogContended(batchId, record.JobId);
+        // Thrown, not logged: the job stays marked as not yet published, and the sweep counts it later.
+        throw new InvalidOperationException($"Batch {batchId}: could not count job {record.JobId}; its header kept changing.");
     }
-
-    [LoggerMessage(LogLevel.Warning, "Batch {BatchId}: could not count job {JobId}; its header kept changing")]
-    private partial void LogContended(string batchId, string jobId);
 }

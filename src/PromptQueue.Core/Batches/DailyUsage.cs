@@ -1,6 +1,5 @@
 using Azure;
 using Azure.Data.Tables;
-using Microsoft.Extensions.Logging;
 using PromptQueue.Contracts;
 using PromptQueue.Contracts.Api;
 using PromptQueue.Core.Budget;
@@ -17,7 +16,7 @@ public sealed record DayUsage(string Day, int Jobs, BatchUsage Usage);
 /// Partition <c>usage-yyyy-MM-dd</c> of the batch table holds the day's total and one marker row per counted job; the
 /// marker is added in the same transaction as the total, so a repeated notice fails on the marker and counts nothing.
 /// </remarks>
-public sealed partial class DailyUsage(BatchStore store, TimeProvider time, ILogger<DailyUsage> logger) : IJobTerminalObserver
+public sealed class DailyUsage(BatchStore store, TimeProvider time) : IJobTerminalObserver
 {
     private const string TotalRow = "total";
     private const int MaxConflicts = 20;
@@ -71,7 +70,8 @@ public sealed partial class DailyUsage(BatchStore store, TimeProvider time, ILog
             }
         }
 
-        LogContended(record.JobId);
+        // Thrown, not logged: the job stays marked as not yet published, and the sweep counts it later.
+        throw new InvalidOperationException($"Daily usage: could not add job {record.JobId}; the day's total kept changing.");
     }
 
     /// <summary>The usage of one UTC day (yyyy-MM-dd); zero when nothing completed that day.</summary>
@@ -91,7 +91,4 @@ public sealed partial class DailyUsage(BatchStore store, TimeProvider time, ILog
     }
 
     private static string Partition(string day) => "usage-" + day;
-
-    [LoggerMessage(LogLevel.Warning, "Could not add job {JobId} to the day's usage; the total kept changing")]
-    private partial void LogContended(string jobId);
 }

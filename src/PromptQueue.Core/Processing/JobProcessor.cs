@@ -109,7 +109,7 @@ public sealed partial class JobProcessor(
                 {
                     LogDeadLettered(jobId);
                     JobTelemetry.DeadLettered();
-                    await notices.PublishAsync(created, cancellationToken);
+                    await notices.PublishAsync(created);
                     return new(jobId, JobOutcome.Failed);
                 }
 
@@ -126,7 +126,7 @@ public sealed partial class JobProcessor(
             {
                 LogDeadLettered(jobId);
                 JobTelemetry.DeadLettered();
-                await notices.PublishAsync(record, cancellationToken);
+                await notices.PublishAsync(record);
                 return new(jobId, JobOutcome.Failed);
             }
 
@@ -189,7 +189,7 @@ public sealed partial class JobProcessor(
             {
                 LogRejected(jobId, error);
                 JobTelemetry.Rejected();
-                await notices.PublishAsync(record, cancellationToken);
+                await notices.PublishAsync(record);
                 return new(jobId, JobOutcome.Rejected);
             }
 
@@ -423,7 +423,7 @@ public sealed partial class JobProcessor(
 
         LogCompleted(record.JobId, record.UsedModel, record.TotalTokens, record.ReasoningChunks > 0);
         JobTelemetry.Completed(record);
-        await notices.PublishAsync(record, cancellationToken);
+        await notices.PublishAsync(record);
         return new(record.JobId, JobOutcome.Completed);
     }
 
@@ -438,7 +438,7 @@ public sealed partial class JobProcessor(
 
         LogFailed(record.JobId, error.Code, record.ErrorMessage);
         JobTelemetry.Failed(record);
-        await notices.PublishAsync(record, cancellationToken);
+        await notices.PublishAsync(record);
         return new(record.JobId, JobOutcome.Failed);
     }
 

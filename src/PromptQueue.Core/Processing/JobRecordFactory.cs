@@ -46,6 +46,7 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
         RequestHash = Hash(payload),
         QueuedAt = time.GetUtcNow(),
         CompletedAt = time.GetUtcNow(),
+        NoticesPendingSince = time.GetUtcNow(),
         ErrorCode = "invalid_job",
         ErrorMessage = Clip(error),
     };
@@ -80,6 +81,7 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
         ArgumentNullException.ThrowIfNull(request);
         record.Status = JobStatus.Completed;
         record.CompletedAt = time.GetUtcNow();
+        record.NoticesPendingSince = record.CompletedAt;
         record.ClaimedUntil = null;
         record.UsedModel = completion.Model;
         record.Provider = completion.Provider;
@@ -118,6 +120,7 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
     {
         record.Status = JobStatus.Failed;
         record.CompletedAt = time.GetUtcNow();
+        record.NoticesPendingSince = record.CompletedAt;
         record.ClaimedUntil = null;
         SetError(record, error, summary);
     }
@@ -139,6 +142,7 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
     {
         record.Status = JobStatus.DeadLettered;
         record.CompletedAt = time.GetUtcNow();
+        record.NoticesPendingSince = record.CompletedAt;
         record.ClaimedUntil = null;
         record.ErrorCode = "dead_lettered";
         record.ErrorMessage = "The host moved this job's message to the poison queue after repeated failures; the payload is kept.";
@@ -150,6 +154,7 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
         ArgumentNullException.ThrowIfNull(record);
         record.Status = JobStatus.Cancelled;
         record.CompletedAt = time.GetUtcNow();
+        record.NoticesPendingSince = record.CompletedAt;
         record.NextAttemptAt = null;
         record.WaitReason = null;
     }
@@ -162,6 +167,7 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
         record.QueuedAt = time.GetUtcNow();
         record.StartedAt = null;
         record.CompletedAt = null;
+        record.NoticesPendingSince = null;
         record.ClaimedUntil = null;
         record.NextAttemptAt = null;
         record.WaitReason = null;

@@ -7,7 +7,8 @@ using PromptQueue.Core.Storage;
 namespace PromptQueue.Core.Processing;
 
 /// <summary>
-/// Finds Running jobs whose claim lapsed long ago and sends each a fresh message, so a job is never stranded.
+/// Finds Running jobs whose claim lapsed long ago and sends each a fresh message, so a job is never stranded; and
+/// finished jobs whose observers never all heard of it, and publishes them again.
 /// </summary>
 /// <remarks>
 /// A worker that dies mid-job leaves its job Running. Normally the job's own message comes back when its hidden time
@@ -18,6 +19,7 @@ namespace PromptQueue.Core.Processing;
 public sealed partial class StrandedJobSweeper(
     TableServiceClient tables,
     JobQueueClient queue,
+    JobTerminalNotices notices,
     IOptions<PromptQueueOptions> options,
     TimeProvider time,
     ILogger<StrandedJobSweeper> logger)
@@ -45,9 +47,35 @@ public sealed partial class StrandedJobSweeper(
             found++;
         }
 
+        return found + await RepublishAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Publishes again every finished job whose observers (completion notices, batch progress, daily usage) did not all
+    /// hear of it: the host stopped, or storage failed, between the terminal write and the last observer. Without
+    /// this a batch would wait for such an item forever, and its notice would never be sent.
+    /// </summary>
+    private async Task<int> RepublishAsync(CancellationToken cancellationToken)
+    {
+        var pendingBefore = time.GetUtcNow() - Margin;
+        var filter = TableClient.CreateQueryFilter($"RowKey eq {JobRecord.RowKeyValue} and NoticesPendingSince lt {pendingBefore}");
+        var found = 0;
+        await foreach (var record in _jobs.QueryAsync<JobRecord>(filter, cancellationToken: cancellationToken))
+        {
+            if (record.Status.IsTerminal())
+            {
+                LogRepublishing(record.JobId, record.Status);
+                await notices.PublishAsync(record);
+                found++;
+            }
+        }
+
         return found;
     }
 
     [LoggerMessage(LogLevel.Warning, "Job {JobId} was Running with a claim that lapsed long ago and no worker took it over; it is queued again")]
     private partial void LogRecovered(string jobId);
+
+    [LoggerMessage(LogLevel.Warning, "Job {JobId} is {Status}, but not every observer heard of it; it is published again")]
+    private partial void LogRepublishing(string jobId, JobStatus status);
 }

@@ -62,6 +62,12 @@ public sealed class JobRecord : ITableEntity
     /// <summary>When a Waiting job becomes due again.</summary>
     public DateTimeOffset? NextAttemptAt { get; set; }
 
+    /// <summary>
+    /// Set in the same write as a terminal status, cleared once every <c>IJobTerminalObserver</c> has seen it: a job
+    /// whose mark stays (a stop or a storage fault between the two) is published again by the stranded-job sweep.
+    /// </summary>
+    public DateTimeOffset? NoticesPendingSince { get; set; }
+
     /// <summary>Why a Waiting job waits.</summary>
     public string? WaitReason { get; set; }
 

@@ -136,7 +136,7 @@ public sealed class BatchControlTests(AzuriteFixture azurite)
         // Act
         await app.FinishAsync(jobId, JobStatus.Completed, totalTokens: 40);
         var record = (await app.Store.FindAsync(jobId, CancellationToken.None))!;
-        await app.Get<Core.Processing.JobTerminalNotices>().PublishAsync(record, CancellationToken.None);
+        await app.Get<Core.Processing.JobTerminalNotices>().PublishAsync(record);
         var view = await app.ViewAsync(batchId);
         var usage = await api.DailyUsageAsync(null, CancellationToken.None);
         var badDay = await api.DailyUsageAsync("yesterday", CancellationToken.None);

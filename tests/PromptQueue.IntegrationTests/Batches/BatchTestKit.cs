@@ -70,7 +70,7 @@ internal static class BatchTestKit
         }
 
         Assert.True(await app.Store.TryUpdateAsync(record, CancellationToken.None));
-        await app.Get<JobTerminalNotices>().PublishAsync(record, CancellationToken.None);
+        await app.Get<JobTerminalNotices>().PublishAsync(record);
     }
 
     /// <summary>Job ids of the messages waiting in the job queue, read without taking them.</summary>

@@ -30,7 +30,7 @@ public sealed class CompletionNoticeTests(AzuriteFixture azurite)
         var record = new JobRecord { PartitionKey = "job-1", Status = status, CompletedAt = DateTimeOffset.UnixEpoch, ErrorCode = status == JobStatus.Completed ? null : "some_error" };
 
         // Act
-        await app.Get<JobTerminalNotices>().PublishAsync(record, CancellationToken.None);
+        await app.Get<JobTerminalNotices>().PublishAsync(record);
 
         // Assert
         var message = await ResultsQueue(app).ReceiveOneAsync();

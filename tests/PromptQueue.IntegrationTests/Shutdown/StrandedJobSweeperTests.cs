@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using PromptQueue.Contracts;
 using PromptQueue.Core.Processing;
 using PromptQueue.Functions;
@@ -52,6 +53,44 @@ public sealed class StrandedJobSweeperTests(AzuriteFixture azurite)
         // Assert
         Assert.Equal(0, found);
         Assert.Equal(messagesBefore, await app.JobQueue().CountAllAsync());
-        Assert.Equal(JobStatus.Completed, (await app.Store.FindAsync(finished, CancellationToken.None))!.Status);
+        var done = (await app.Store.FindAsync(finished, CancellationToken.None))!;
+        Assert.Equal((JobStatus.Completed, null), (done.Status, done.NoticesPendingSince));
+    }
+
+    [Fact]
+    public async Task SweepAsync_FinishedJobAnObserverMissed_IsPublishedAgainUntilEveryObserverHasIt()
+    {
+        // Arrange: an observer (a batch count, a notice) fails once, as when storage hiccups after the terminal write.
+        var flaky = new FailsOnceObserver();
+        await using var app = await TestApp.StartAsync(azurite, configureServices: services => services.AddSingleton<IJobTerminalObserver>(flaky));
+        var jobId = await app.SubmitAsync("""{"prompt":"finished, but not everyone heard"}""");
+        await app.ProcessNextAsync();
+        var missed = (await app.Store.FindAsync(jobId, CancellationToken.None))!;
+        Assert.NotNull(missed.NoticesPendingSince);
+        var sweeper = app.Get<StrandedJobSweeper>();
+        var tooSoon = await sweeper.SweepAsync(CancellationToken.None);
+        missed.NoticesPendingSince = TimeProvider.System.GetUtcNow() - StrandedJobSweeper.Margin - TimeSpan.FromMinutes(1);
+        Assert.True(await app.Store.TryUpdateAsync(missed, CancellationToken.None));
+
+        // Act
+        var republished = await sweeper.SweepAsync(CancellationToken.None);
+        var again = await sweeper.SweepAsync(CancellationToken.None);
+
+        // Assert
+        Assert.Equal((0, 1, 0), (tooSoon, republished, again));
+        Assert.Equal([(jobId, JobStatus.Completed), (jobId, JobStatus.Completed)], flaky.Seen);
+        var record = (await app.Store.FindAsync(jobId, CancellationToken.None))!;
+        Assert.Equal((JobStatus.Completed, null), (record.Status, record.NoticesPendingSince));
+    }
+
+    private sealed class FailsOnceObserver : IJobTerminalObserver
+    {
+        public List<(string JobId, JobStatus Status)> Seen { get; } = [];
+
+        public Task OnTerminalAsync(PromptQueue.Core.Storage.JobRecord record, CancellationToken cancellationToken)
+        {
+            Seen.Add((record.JobId, record.Status));
+            return Seen.Count == 1 ? throw new InvalidOperationException("storage hiccup") : Task.CompletedTask;
+        }
     }
 }
