@@ -65,4 +65,12 @@ public sealed class PromptQueueOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan ParentArrivalGrace { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// How long after its own submission a job waits for an unfinished parent before failing with
+    /// <c>parent_timeout</c>: long enough for a parent held by the daily quota, short enough that a parent stuck for
+    /// good does not keep its children polling forever.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan ParentWaitLimit { get; set; } = TimeSpan.FromDays(7);
 }

@@ -26,6 +26,11 @@ public sealed class ParentJobs(JobStore store, IOptions<JobLimits> limits, IOpti
 {
     public const string NotFoundCode = "parent_not_found";
     public const string FailedCode = "parent_failed";
+    public const string TimeoutCode = "parent_timeout";
+    public const string CycleCode = "parent_cycle";
+
+    /// <summary>How far up an unfinished parent's own ancestors to look for the child, which would make them wait on each other.</summary>
+    private const int MaxCycleSearch = 32;
     public const string ParentField = "$.parent_job_id";
 
     /// <summary>
@@ -61,9 +66,29 @@ public sealed class ParentJobs(JobStore store, IOptions<JobLimits> limits, IOpti
         return parent.Status switch
         {
             JobStatus.Completed => new ParentReady(await HistoryOfAsync(parent, cancellationToken)),
-            JobStatus.Queued or JobStatus.Waiting or JobStatus.Running => new ParentPending($"parent job '{parentJobId}' is {parent.Status}"),
+            JobStatus.Queued or JobStatus.Waiting or JobStatus.Running => await PendingAsync(child, parent, cancellationToken),
             _ => new ParentUnusable(Error(FailedCode, $"parent job '{parentJobId}' is {parent.Status}" + (parent.ErrorCode is { } code ? $" ({code})" : ""))),
         };
+    }
+
+    /// <summary>An unfinished parent: wait for it, unless the two wait on each other or the wait has gone on too long.</summary>
+    private async Task<ParentResolution> PendingAsync(JobRecord child, JobRecord parent, CancellationToken cancellationToken)
+    {
+        var ancestor = parent;
+        for (var depth = 0; depth < MaxCycleSearch && ancestor?.ParentJobId is { } next; depth++)
+        {
+            if (next == child.JobId)
+            {
+                return new ParentUnusable(Error(CycleCode, $"parent job '{parent.JobId}' descends from this job, so neither could ever run"));
+            }
+
+            ancestor = await store.FindAsync(next, cancellationToken);
+        }
+
+        var waited = time.GetUtcNow() - (child.QueuedAt ?? time.GetUtcNow());
+        return waited < options.Value.ParentWaitLimit
+            ? new ParentPending($"parent job '{parent.JobId}' is {parent.Status}")
+            : new ParentUnusable(Error(TimeoutCode, $"parent job '{parent.JobId}' is still {parent.Status} after {options.Value.ParentWaitLimit} (PromptQueue:ParentWaitLimit)"));
     }
 
     /// <summary>How long a child waits before it looks at an unfinished parent again: doubling, up to a cap.</summary>

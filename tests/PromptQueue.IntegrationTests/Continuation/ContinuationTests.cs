@@ -101,6 +101,46 @@ public sealed class ContinuationTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Process_ParentsThatWaitOnEachOther_FailWithParentCycle()
+    {
+        // Arrange: a queue sender named each job as the other's parent; neither could ever run.
+        await using var app = await TestApp.StartAsync(azurite);
+        await app.SubmitAsync("""{"id":"hen","prompt":"first?","parent_job_id":"egg"}""");
+        await app.ProcessNextAsync();
+        await app.SubmitAsync("""{"id":"egg","prompt":"no, me","parent_job_id":"hen"}""");
+
+        // Act
+        var result = await app.ProcessNextAsync();
+
+        // Assert
+        Assert.Equal(new JobProcessingResult("egg", JobOutcome.Failed), result);
+        var egg = (await app.Store.FindAsync("egg", CancellationToken.None))!;
+        Assert.Equal(ParentJobs.CycleCode, egg.ErrorCode);
+        Assert.Equal(0, app.Simulator.ChatRequestCount);
+    }
+
+    [Fact]
+    public async Task Process_ParentUnfinishedPastTheWaitLimit_FailsWithParentTimeout()
+    {
+        // Arrange: the child was submitted longer ago than the limit, and its parent is still queued.
+        await using var app = await TestApp.StartAsync(azurite, settings => settings["PromptQueue:ParentWaitLimit"] = "00:01:00");
+        await app.SubmitAsync("""{"id":"stuck-parent","prompt":"never runs"}""");
+        var parentMessage = await app.JobQueue().ReceiveOneAsync();
+        await app.JobQueue().DeleteMessageAsync(parentMessage.MessageId, parentMessage.PopReceipt);
+        await app.SubmitAsync("""{"id":"patient","prompt":"go on","parent_job_id":"stuck-parent"}""");
+        var child = (await app.Store.FindAsync("patient", CancellationToken.None))!;
+        child.QueuedAt = TimeProvider.System.GetUtcNow() - TimeSpan.FromMinutes(2);
+        Assert.True(await app.Store.TryUpdateAsync(child, CancellationToken.None));
+
+        // Act
+        var result = await app.ProcessNextAsync();
+
+        // Assert
+        Assert.Equal(new JobProcessingResult("patient", JobOutcome.Failed), result);
+        Assert.Equal(ParentJobs.TimeoutCode, (await app.Store.FindAsync("patient", CancellationToken.None))!.ErrorCode);
+    }
+
+    [Fact]
     public async Task Process_ParentUnfinished_ChildWaitsWithoutAttemptOrBudgetSlot()
     {
         // Arrange
