@@ -1,3 +1,4 @@
+using PromptQueue.Contracts;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
 
@@ -7,9 +8,9 @@ namespace PromptQueue.Core.Batches;
 /// <remarks>
 /// The item row remembers the status counted for it; the item and the header are written in one conditional
 /// transaction. The same notice twice finds the status already counted and changes nothing; a new terminal status
-/// after a retry moves the item from one count to the other.
+/// after a retry moves the item from one count to the other; a stale notice of a job that runs again counts nothing.
 /// </remarks>
-public sealed class BatchProgress(BatchStore store, TimeProvider time) : IJobTerminalObserver
+public sealed class BatchProgress(BatchStore store, JobStore jobs, TimeProvider time) : IJobTerminalObserver
 {
     private const int MaxConflicts = 20;
 
@@ -20,6 +21,15 @@ public sealed class BatchProgress(BatchStore store, TimeProvider time) : IJobTer
         {
             return;
         }
+
+        // Count the job as it is now, not as the notice says: a notice published again late (by the sweep) may
+        // describe an end the job has since left behind (it was retried, and perhaps finished differently).
+        if (await jobs.FindAsync(record.JobId, cancellationToken) is not { } current || !current.Status.IsTerminal())
+        {
+            return;
+        }
+
+        record = current;
 
         for (var conflicts = 0; conflicts < MaxConflicts; conflicts++)
         {

@@ -123,6 +123,28 @@ public sealed class BatchControlTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Progress_StaleNoticeOfARetriedJob_CountsNothing()
+    {
+        // Arrange: the job failed, was counted, and runs again; its old Failed notice is published late (by the sweep).
+        await using var app = await TestApp.StartAsync(azurite);
+        var batchId = await app.SubmitBatchAsync(BatchTestKit.Jsonl(1));
+        await app.Get<BatchDispatcher>().DispatchAsync(CancellationToken.None);
+        var jobId = (await app.ResultsAsync(batchId))[0].JobId;
+        await app.FinishAsync(jobId, JobStatus.Failed);
+        var stale = (await app.Store.FindAsync(jobId, CancellationToken.None))!;
+        await app.Get<BatchApi>().RetryFailedAsync(batchId, CancellationToken.None);
+        await app.FinishAsync(jobId, JobStatus.Completed);
+
+        // Act
+        await app.Get<BatchProgress>().OnTerminalAsync(stale, CancellationToken.None);
+        var view = await app.ViewAsync(batchId);
+
+        // Assert
+        Assert.Equal((BatchStatus.Completed, 1), (view.Status, view.Counts[JobStatus.Completed]));
+        Assert.False(view.Counts.ContainsKey(JobStatus.Failed));
+    }
+
+    [Fact]
     public async Task Observers_SameTerminalNoticeTwice_CountOnceInBatchAndDay()
     {
         // Arrange
