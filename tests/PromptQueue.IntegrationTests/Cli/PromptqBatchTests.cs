@@ -23,7 +23,7 @@ public sealed class PromptqBatchTests(AzuriteFixture azurite) : IDisposable
             """{"custom_id":"leaves","prompt":"Why do leaves change colour?"}""",
             """{"prompt":"A third, unnamed question"}""",
         ]);
-        var environment = Storage();
+        var environment = PromptqProcess.IsolatedStorage(azurite);
 
         // Act
         var submit = await PromptqProcess.RunAsync(environment, "batch", "submit", file);
@@ -61,7 +61,7 @@ public sealed class PromptqBatchTests(AzuriteFixture azurite) : IDisposable
         await File.WriteAllLinesAsync(file, ["""{"prompt":"fine"}""", """{"prompt":7}"""]);
 
         // Act
-        var submit = await PromptqProcess.RunAsync(Storage(), "batch", "submit", file);
+        var submit = await PromptqProcess.RunAsync(PromptqProcess.IsolatedStorage(azurite), "batch", "submit", file);
 
         // Assert
         Assert.Equal(64, submit.ExitCode);
@@ -89,17 +89,4 @@ public sealed class PromptqBatchTests(AzuriteFixture azurite) : IDisposable
         Assert.Fail($"batch {batchId} did not complete within {timeout}");
     }
 
-    private Dictionary<string, string?> Storage()
-    {
-        var suffix = Guid.NewGuid().ToString("N")[..12];
-        return new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = azurite.ConnectionString,
-            ["PromptQueue__JobQueue"] = "cli-" + suffix,
-            ["PromptQueue__JobTable"] = "Cli" + suffix,
-            ["PromptQueue__BatchTable"] = "CliBatches" + suffix,
-            ["Budget__Table"] = "CliBudget" + suffix,
-            ["Budget__RequestsPerMinute"] = "1200",
-        };
-    }
 }

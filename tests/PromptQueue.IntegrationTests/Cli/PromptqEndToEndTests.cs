@@ -25,7 +25,7 @@ public sealed partial class PromptqEndToEndTests(AzuriteFixture azurite) : IDisp
             """{"system":"Answer briefly.","prompt":"Why do leaves change colour?","reasoning":{"effort":"low"}}""",
             """{"prompt": 7}""",
         ]);
-        var environment = Storage();
+        var environment = PromptqProcess.IsolatedStorage(azurite);
 
         // Act
         var run = await PromptqProcess.RunAsync(environment, "run", file);
@@ -79,7 +79,7 @@ public sealed partial class PromptqEndToEndTests(AzuriteFixture azurite) : IDisp
     public async Task Work_InlineJobFromAnotherService_IsProcessedUntilStopped(string signal)
     {
         // Arrange: the worker runs on its own, and another service drops a base64-encoded job on its queue.
-        var environment = Storage();
+        var environment = PromptqProcess.IsolatedStorage(azurite);
         using var worker = PromptqProcess.Start(environment, "work");
         var queue = new QueueClient(azurite.ConnectionString, environment["PromptQueue__JobQueue"], new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
         await queue.CreateIfNotExistsAsync();
@@ -100,7 +100,7 @@ public sealed partial class PromptqEndToEndTests(AzuriteFixture azurite) : IDisp
     public async Task Show_UnknownJob_SaysSo()
     {
         // Act
-        var show = await PromptqProcess.RunAsync(Storage(), "show", "job-does-not-exist");
+        var show = await PromptqProcess.RunAsync(PromptqProcess.IsolatedStorage(azurite), "show", "job-does-not-exist");
 
         // Assert
         Assert.Equal(64, show.ExitCode);
@@ -134,20 +134,6 @@ public sealed partial class PromptqEndToEndTests(AzuriteFixture azurite) : IDisp
         return status;
     }
 
-    private Dictionary<string, string?> Storage()
-    {
-        var suffix = Guid.NewGuid().ToString("N")[..12];
-        return new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = azurite.ConnectionString,
-            ["PromptQueue__JobQueue"] = "cli-" + suffix,
-            ["PromptQueue__JobTable"] = "Cli" + suffix,
-            ["Budget__Table"] = "CliBudget" + suffix,
-
-            // Pacing is tested on its own; here it would only make the run slower.
-            ["Budget__RequestsPerMinute"] = "1200",
-        };
-    }
 
     private static int FreePort()
     {

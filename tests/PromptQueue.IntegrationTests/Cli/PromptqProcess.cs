@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using PromptQueue.IntegrationTests.Infrastructure;
 
 namespace PromptQueue.IntegrationTests.Cli;
 
@@ -8,6 +9,26 @@ public static class PromptqProcess
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
 
     public sealed record Result(int ExitCode, string Output, string Errors);
+
+    /// <summary>
+    /// Environment for a <c>promptq</c> child process on the shared Azurite, with a queue and tables of its own. The
+    /// budget allows 1200 requests a minute: pacing is tested on its own, and here it would only slow the run down.
+    /// </summary>
+    public static Dictionary<string, string?> IsolatedStorage(AzuriteFixture azurite, string prefix = "cli")
+    {
+        ArgumentNullException.ThrowIfNull(azurite);
+        var suffix = Guid.NewGuid().ToString("N")[..12];
+        var tables = char.ToUpperInvariant(prefix[0]) + prefix[1..];
+        return new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["PromptQueue__JobQueue"] = $"{prefix}-{suffix}",
+            ["PromptQueue__JobTable"] = tables + suffix,
+            ["PromptQueue__BatchTable"] = $"{tables}Batches{suffix}",
+            ["Budget__Table"] = $"{tables}Budget{suffix}",
+            ["Budget__RequestsPerMinute"] = "1200",
+        };
+    }
 
     public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {

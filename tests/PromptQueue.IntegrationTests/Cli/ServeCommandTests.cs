@@ -17,7 +17,7 @@ public sealed partial class ServeCommandTests(AzuriteFixture azurite)
     {
         // Arrange
         var apiKey = "pq-serve-" + Guid.NewGuid().ToString("N");
-        var environment = Storage();
+        var environment = PromptqProcess.IsolatedStorage(azurite, "serve");
         environment["PromptQueue__Http__ApiKey"] = apiKey;
         using var serve = PromptqProcess.Start(environment, "serve", "--urls", "http://127.0.0.1:0");
         var (baseAddress, servingLine) = await ReadServingLineAsync(serve);
@@ -51,7 +51,7 @@ public sealed partial class ServeCommandTests(AzuriteFixture azurite)
     public async Task Serve_DevOnANonLoopbackUrl_RefusesToStart(string urls)
     {
         // Act
-        var run = await PromptqProcess.RunAsync(Storage(), "serve", "--dev", "--urls", urls);
+        var run = await PromptqProcess.RunAsync(PromptqProcess.IsolatedStorage(azurite, "serve"), "serve", "--dev", "--urls", urls);
 
         // Assert
         Assert.Equal(64, run.ExitCode);
@@ -62,7 +62,7 @@ public sealed partial class ServeCommandTests(AzuriteFixture azurite)
     public async Task Serve_WithoutKeyOrDev_RefusesToStartAndSaysHowToFixIt()
     {
         // Act
-        var run = await PromptqProcess.RunAsync(Storage(), "serve");
+        var run = await PromptqProcess.RunAsync(PromptqProcess.IsolatedStorage(azurite, "serve"), "serve");
 
         // Assert
         Assert.Equal(64, run.ExitCode);
@@ -84,17 +84,6 @@ public sealed partial class ServeCommandTests(AzuriteFixture azurite)
         throw new InvalidOperationException($"promptq serve ended before it said where it serves: {await serve.StandardError.ReadToEndAsync()}");
     }
 
-    private Dictionary<string, string?> Storage()
-    {
-        var suffix = Guid.NewGuid().ToString("N")[..12];
-        return new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = azurite.ConnectionString,
-            ["PromptQueue__JobQueue"] = "serve-" + suffix,
-            ["PromptQueue__JobTable"] = "Serve" + suffix,
-            ["Budget__Table"] = "ServeBudget" + suffix,
-        };
-    }
 
     [GeneratedRegex("^Serving the PromptQueue API at (?<url>http://\\S+/api) ")]
     private static partial Regex ServingLine();
