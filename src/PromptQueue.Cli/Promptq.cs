@@ -156,7 +156,7 @@ public static class Promptq
             {
                 "run" => await RunCommand.ExecuteAsync(host.Services, argument, output, errors, cancellationToken),
                 "work" => await WorkCommand.ExecuteAsync(host.Services, output, cancellationToken),
-                "serve" => await ServeCommand.ExecuteAsync((WebApplication)host, output, cancellationToken),
+                "serve" => await ServeCommand.ExecuteAsync((WebApplication)host, output, errors, cancellationToken),
                 "batch" => await BatchCommand.ExecuteAsync(host.Services, words[1], argument, output, errors, cancellationToken),
                 _ => await ShowCommand.ExecuteAsync(host.Services, argument, output, errors, cancellationToken),
             };

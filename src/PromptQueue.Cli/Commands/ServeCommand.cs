@@ -95,11 +95,22 @@ public static class ServeCommand
     }
 
     /// <summary>Tells where the started app listens and how it checks callers, then works the queue until stopped.</summary>
-    public static async Task<int> ExecuteAsync(WebApplication app, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> ExecuteAsync(WebApplication app, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(output);
-        var auth = app.Services.GetRequiredService<ApiKeyCheck>().IsKeyRequired
+        ArgumentNullException.ThrowIfNull(errors);
+        var keyRequired = app.Services.GetRequiredService<ApiKeyCheck>().IsKeyRequired;
+
+        // The URLs were checked before start, but configuration (Kestrel:Endpoints) can add listeners of its own:
+        // a keyless server checks every address it actually listens on.
+        if (!keyRequired && app.Urls.FirstOrDefault(url => !IsLoopback(url)) is { } exposed)
+        {
+            await errors.WriteLineAsync($"promptq: --dev serves only this machine, but the server also listens on '{exposed}'; remove that endpoint, or set an API key and drop --dev.");
+            return Promptq.ExitUsage;
+        }
+
+        var auth = keyRequired
             ? $"API key required in the {ApiKeyCheck.HeaderName} header; health is open"
             : "dev mode: no API key, loopback only";
         foreach (var url in app.Urls)

@@ -59,6 +59,22 @@ public sealed partial class ServeCommandTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Serve_DevWithAnExtraEndpointFromConfiguration_StopsBeforeServing()
+    {
+        // Arrange: configuration adds a Kestrel endpoint that --urls never named.
+        var environment = PromptqProcess.IsolatedStorage(azurite, "serve");
+        environment["Kestrel__Endpoints__Extra__Url"] = "http://0.0.0.0:0";
+
+        // Act
+        var run = await PromptqProcess.RunAsync(environment, "serve", "--dev");
+
+        // Assert
+        Assert.Equal(64, run.ExitCode);
+        Assert.Contains("--dev serves only this machine, but the server also listens on 'http://0.0.0.0:", run.Errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("Serving the PromptQueue API", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Serve_WithoutKeyOrDev_RefusesToStartAndSaysHowToFixIt()
     {
         // Act
