@@ -47,7 +47,8 @@ public sealed partial class BatchScheduler(
                 continue;
             }
 
-            using var body = new MemoryStream(Encoding.UTF8.GetBytes(string.Join('\n', JobsOf(schedule))));
+            // A JSON array, not JSONL: a configured job may be written over several lines.
+            using var body = new MemoryStream(Encoding.UTF8.GetBytes("[" + string.Join(",\n", JobsOf(schedule)) + "]"));
             var request = new BatchSubmitRequest { Schedule = name, BatchId = batchId, Secret = secret, CreatedAt = occurrence };
             var submission = await submitter.SubmitAsync(body, request, cancellationToken);
             if (submission.Created)

@@ -46,4 +46,27 @@ public sealed class BatchScheduleTests(AzuriteFixture azurite)
         Assert.Equal(2, items.Count);
         Assert.Equal(2, (await app.BatchTable().QueryAsync<TableEntity>(e => e.PartitionKey == first && e.RowKey.CompareTo("a") < 0).ToListAsync()).Count);
     }
+
+    [Fact]
+    public async Task CreateDueAsync_JobsWrittenOverSeveralLines_BecomeOneBatchInOrder()
+    {
+        // Arrange: configured jobs as people paste them, pretty-printed.
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 10, 6, 0, 10, TimeSpan.Zero));
+        await using var app = await TestApp.StartAsync(
+            azurite,
+            settings =>
+            {
+                settings["PromptQueue:Schedules:check:Cron"] = "0 6 * * *";
+                settings["PromptQueue:Schedules:check:Jobs:0"] = "{\n  \"prompt\": \"Reply with OK.\",\n  \"max_tokens\": 5\n}";
+                settings["PromptQueue:Schedules:check:Jobs:1"] = "{\"prompt\":\"And again.\"}";
+            },
+            configureServices: services => services.AddSingleton<TimeProvider>(clock));
+
+        // Act
+        var created = await app.Get<BatchScheduler>().CreateDueAsync(CancellationToken.None);
+
+        // Assert
+        var batchId = Assert.Single(created);
+        Assert.Equal(2, (await app.ViewAsync(batchId)).Items);
+    }
 }
