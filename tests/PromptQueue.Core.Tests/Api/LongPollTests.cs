@@ -45,7 +45,7 @@ public sealed class LongPollTests
     public async Task UntilAsync_NeverDone_ReadsWithGrowingPausesUntilTheWaitEnds()
     {
         // Arrange
-        var time = new FakeTimeProvider();
+        var time = new PauseRecordingTimeProvider();
         var start = time.GetUtcNow();
         var reads = new List<TimeSpan>();
 
@@ -62,7 +62,7 @@ public sealed class LongPollTests
     public async Task UntilAsync_DoneOnTheSecondRead_ReturnsThatValueAtOnce()
     {
         // Arrange
-        var time = new FakeTimeProvider();
+        var time = new PauseRecordingTimeProvider();
         var reads = 0;
 
         // Act
@@ -89,15 +89,44 @@ public sealed class LongPollTests
     }
 
     /// <summary>Moves the fake clock on in small steps until the poll finishes (bounded, so a bug fails instead of hanging).</summary>
-    private static async Task<T> DriveAsync<T>(FakeTimeProvider time, Task<T> polling)
+    /// <summary>
+    /// Fires each pause of the poll exactly when it is due, and only once the poll has set it: fake time never runs
+    /// ahead of the code under test, however slowly its continuations are scheduled on a loaded machine.
+    /// </summary>
+    private static async Task<T> DriveAsync<T>(PauseRecordingTimeProvider time, Task<T> polling)
     {
-        for (var step = 0; step < 10_000 && !polling.IsCompleted; step++)
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var pausesFired = 0;
+        while (!polling.IsCompleted)
         {
-            time.Advance(TimeSpan.FromMilliseconds(50));
-            await Task.Yield();
+            if (time.PausesSet > pausesFired)
+            {
+                pausesFired++;
+                time.Advance(time.LastPause);
+                continue;
+            }
+
+            Assert.False(deadline.IsCancellationRequested, "the poll neither finished nor paused again");
+            await Task.Delay(TimeSpan.FromMilliseconds(1), CancellationToken.None);
         }
 
-        Assert.True(polling.IsCompleted, "the poll did not finish");
         return await polling;
+    }
+
+    /// <summary>A fake clock that remembers each timer the code sets, so a test can fire it exactly when due.</summary>
+    private sealed class PauseRecordingTimeProvider : FakeTimeProvider
+    {
+        private int _pausesSet;
+
+        public int PausesSet => Volatile.Read(ref _pausesSet);
+
+        public TimeSpan LastPause { get; private set; }
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            LastPause = dueTime;
+            Interlocked.Increment(ref _pausesSet);
+            return base.CreateTimer(callback, state, dueTime, period);
+        }
     }
 }
