@@ -29,14 +29,28 @@ public static class JobViews
             Provider = record.Provider,
             Answer = answer,
             FinishReason = record.FinishReason,
-            Usage = record.TotalTokens is null && record.PromptTokens is null && record.CompletionTokens is null
-                ? null
-                : new JobUsage(record.PromptTokens, record.CompletionTokens, record.ReasoningTokens, record.CachedTokens, record.TotalTokens),
+            Usage = UsageOf(record),
             Cost = record.Cost,
             ToolCalls = toolCallsJson is null ? null : Parse(toolCallsJson),
             HasReasoning = record.ReasoningChunks > 0 || record.ReasoningDetailsChunks > 0,
-            Error = record.ErrorCode is null && record.ErrorMessage is null ? null : new JobError(record.ErrorCode, record.ErrorMessage, record.ErrorHttpStatus),
+            Error = ErrorOf(record),
         };
+    }
+
+    /// <summary>The job's token counts, or null before any model call reported them; the same in every shape the job is shown in.</summary>
+    public static JobUsage? UsageOf(JobRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record.TotalTokens is null && record.PromptTokens is null && record.CompletionTokens is null
+            ? null
+            : new JobUsage(record.PromptTokens, record.CompletionTokens, record.ReasoningTokens, record.CachedTokens, record.TotalTokens);
+    }
+
+    /// <summary>Why the job failed, was rejected or dead-lettered, or null when nothing went wrong.</summary>
+    public static JobError? ErrorOf(JobRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record.ErrorCode is null && record.ErrorMessage is null ? null : new JobError(record.ErrorCode, record.ErrorMessage, record.ErrorHttpStatus);
     }
 
     private static JsonElement Parse(string json)

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using PromptQueue.Contracts;
 using PromptQueue.Contracts.Api;
+using PromptQueue.Core.Api;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
 
@@ -17,9 +18,9 @@ public sealed record BatchExportRow(string BatchId, BatchItem Item, JobRecord? R
         JobId = Item.JobId,
         Status = Record?.Status,
         Answer = Answer,
-        Usage = Record is { TotalTokens: not null } r ? new JobUsage(r.PromptTokens, r.CompletionTokens, r.ReasoningTokens, r.CachedTokens, r.TotalTokens) : null,
+        Usage = Record is null ? null : JobViews.UsageOf(Record),
         Cost = Record?.Cost,
-        Error = Record is { } failed && (failed.ErrorCode is not null || failed.ErrorMessage is not null) ? new JobError(failed.ErrorCode, failed.ErrorMessage, failed.ErrorHttpStatus) : null,
+        Error = Record is null ? null : JobViews.ErrorOf(Record),
         Reasoning = Reasoning,
         ReasoningDetails = ReasoningDetails is null ? null : JsonSerializer.Deserialize<JsonElement>(ReasoningDetails),
     };

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using PromptQueue.Contracts;
 using PromptQueue.Contracts.Api;
+using PromptQueue.Core.Api;
 using PromptQueue.Core.Storage;
 
 namespace PromptQueue.Core.Notices;
@@ -43,9 +44,7 @@ public sealed record CompletionNotice(
     public static CompletionNotice From(JobRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var usage = record.TotalTokens is null
-            ? null
-            : new JobUsage(record.PromptTokens, record.CompletionTokens, record.ReasoningTokens, record.CachedTokens, record.TotalTokens);
+        var usage = JobViews.UsageOf(record);
         return new CompletionNotice(
             1,
             DeliveryIdOf(record),
