@@ -48,7 +48,7 @@ public sealed partial class BatchApi(
         }
 
         var header = submission.Header!;
-        var url = StatusUrl(header.BatchId);
+        var url = ApiRoutes.BatchPath(header.BatchId);
         return new ApiResponse(202, new BatchAccepted(header.BatchId, header.Status, header.Items, url)) { Headers = new Dictionary<string, string> { ["Location"] = url } };
     }
 
@@ -125,8 +125,6 @@ public sealed partial class BatchApi(
 
         return ApiResponse.Json(200, await usage.ReadAsync(day ?? BudgetRules.DayOf(time.GetUtcNow()), cancellationToken));
     }
-
-    public static string StatusUrl(string batchId) => ApiRoutes.BatchPath(batchId);
 
     private static ApiResponse? Check(string batchId) =>
         batchId is not null && BatchIdPattern().IsMatch(batchId)

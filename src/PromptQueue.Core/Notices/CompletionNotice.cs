@@ -52,7 +52,7 @@ public sealed record CompletionNotice(
             record.Status,
             record.CompletedAt,
             record.ErrorCode,
-            "/api/jobs/" + Uri.EscapeDataString(record.JobId),
+            ApiRoutes.JobPath(record.JobId),
             record.ParentJobId,
             record.UsedModel,
             usage,
