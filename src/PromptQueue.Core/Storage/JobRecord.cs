@@ -130,6 +130,22 @@ public sealed class JobRecord : ITableEntity
 
     public int ConversationChunks { get; set; }
 
+    // Which write each text's chunk rows belong to (see JobTextRows.RowKey). Null on rows stored before versions
+    // existed, whose keys carry none.
+    public string? RequestVersion { get; set; }
+
+    public string? AnswerVersion { get; set; }
+
+    public string? ReasoningVersion { get; set; }
+
+    public string? ReasoningDetailsVersion { get; set; }
+
+    public string? ToolCallsVersion { get; set; }
+
+    public string? PayloadVersion { get; set; }
+
+    public string? ConversationVersion { get; set; }
+
     /// <summary>Chunk count of the given text stream.</summary>
     public int ChunksOf(JobText text) => text switch
     {
@@ -143,17 +159,31 @@ public sealed class JobRecord : ITableEntity
         _ => throw new ArgumentOutOfRangeException(nameof(text), text, null),
     };
 
-    internal void SetChunks(JobText text, int count)
+    /// <summary>The write whose chunk rows the given text stream is, or null for rows without a version.</summary>
+    public string? VersionOf(JobText text) => text switch
+    {
+        JobText.Request => RequestVersion,
+        JobText.Answer => AnswerVersion,
+        JobText.Reasoning => ReasoningVersion,
+        JobText.ReasoningDetails => ReasoningDetailsVersion,
+        JobText.ToolCalls => ToolCallsVersion,
+        JobText.Payload => PayloadVersion,
+        JobText.Conversation => ConversationVersion,
+        _ => throw new ArgumentOutOfRangeException(nameof(text), text, null),
+    };
+
+    /// <summary>Points the given text stream at <paramref name="count"/> chunk rows of the write <paramref name="version"/>.</summary>
+    internal void SetChunks(JobText text, int count, string? version)
     {
         switch (text)
         {
-            case JobText.Request: RequestChunks = count; break;
-            case JobText.Answer: AnswerChunks = count; break;
-            case JobText.Reasoning: ReasoningChunks = count; break;
-            case JobText.ReasoningDetails: ReasoningDetailsChunks = count; break;
-            case JobText.ToolCalls: ToolCallsChunks = count; break;
-            case JobText.Payload: PayloadChunks = count; break;
-            case JobText.Conversation: ConversationChunks = count; break;
+            case JobText.Request: (RequestChunks, RequestVersion) = (count, version); break;
+            case JobText.Answer: (AnswerChunks, AnswerVersion) = (count, version); break;
+            case JobText.Reasoning: (ReasoningChunks, ReasoningVersion) = (count, version); break;
+            case JobText.ReasoningDetails: (ReasoningDetailsChunks, ReasoningDetailsVersion) = (count, version); break;
+            case JobText.ToolCalls: (ToolCallsChunks, ToolCallsVersion) = (count, version); break;
+            case JobText.Payload: (PayloadChunks, PayloadVersion) = (count, version); break;
+            case JobText.Conversation: (ConversationChunks, ConversationVersion) = (count, version); break;
             default: throw new ArgumentOutOfRangeException(nameof(text), text, null);
         }
     }

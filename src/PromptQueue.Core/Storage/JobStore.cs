@@ -10,7 +10,8 @@ namespace PromptQueue.Core.Storage;
 /// <remarks>
 /// One partition per job (PartitionKey = job id) holds the <c>job</c> row and the chunk rows of its texts, so a
 /// result and its reasoning trace are written in one transaction when they fit, and with the job row last when they
-/// do not. Readers trust only the chunk counts on the job row, so a partly written trace is never visible.
+/// do not. Each write's chunk rows carry a version of their own, and readers trust only the version and chunk count
+/// the job row names, so a partly written trace, or one written by a worker that lost its claim, is never visible.
 /// </remarks>
 public sealed class JobStore
 {
@@ -37,35 +38,11 @@ public sealed class JobStore
         return response.HasValue ? response.Value : null;
     }
 
-    /// <summary>Creates a job with its texts. Returns false, and writes nothing, when the job already exists.</summary>
-    public async Task<bool> TryCreateAsync(JobRecord record, IReadOnlyDictionary<JobText, string> texts, CancellationToken cancellationToken)
+    /// <summary>Creates a job with its texts. Returns false, and leaves nothing behind, when the job already exists.</summary>
+    public Task<bool> TryCreateAsync(JobRecord record, IReadOnlyDictionary<JobText, string> texts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var rows = PrepareTextRows(record, texts);
-        var batches = Batch(rows);
-        if (batches.Count == 1)
-        {
-            batches[0].Add(new TableTransactionAction(TableTransactionActionType.Add, record));
-            return await TrySubmitAsync(record, batches[0], cancellationToken);
-        }
-
-        // Too large for one transaction: claim the id first, so that a clash never overwrites another job's texts.
-        try
-        {
-            var response = await _table.AddEntityAsync(record, cancellationToken);
-            record.ETag = response.Headers.ETag ?? default;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 409)
-        {
-            return false;
-        }
-
-        foreach (var batch in batches)
-        {
-            await _table.SubmitTransactionAsync(batch, cancellationToken);
-        }
-
-        return true;
+        return WriteAsync(record, texts, new TableTransactionAction(TableTransactionActionType.Add, record), cancellationToken);
     }
 
     /// <summary>Writes the job row if nobody changed it since it was read. Returns false on a conflict.</summary>
@@ -73,21 +50,50 @@ public sealed class JobStore
         TryUpdateAsync(record, new Dictionary<JobText, string>(), cancellationToken);
 
     /// <summary>
-    /// Writes texts, then the job row if nobody changed it since it was read. Returns false on a conflict; texts
-    /// already written are then invisible, because the job row that counts them was not replaced.
+    /// Writes texts, then the job row if nobody changed it since it was read. Returns false on a conflict, and the
+    /// texts this call wrote are removed again: they were never visible, because no job row pointed at them.
     /// </summary>
-    public async Task<bool> TryUpdateAsync(JobRecord record, IReadOnlyDictionary<JobText, string> texts, CancellationToken cancellationToken)
+    public Task<bool> TryUpdateAsync(JobRecord record, IReadOnlyDictionary<JobText, string> texts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var batches = Batch(PrepareTextRows(record, texts));
+        return WriteAsync(record, texts, new TableTransactionAction(TableTransactionActionType.UpdateReplace, record, record.ETag), cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes the texts as rows of a new version, then the job row that points at them, conditionally, in the last
+    /// transaction. The rows of one write belong to that write alone, so whatever a losing writer did before its
+    /// job row was refused, the rows the winner's job row names are untouched, and a reader sees the whole old text
+    /// or the whole new one.
+    /// </summary>
+    private async Task<bool> WriteAsync(JobRecord record, IReadOnlyDictionary<JobText, string> texts, TableTransactionAction jobRow, CancellationToken cancellationToken)
+    {
+        var batches = Batch(PrepareTextRows(record, texts, JobTextRows.NewVersion()));
         for (var i = 0; i < batches.Count - 1; i++)
         {
             await _table.SubmitTransactionAsync(batches[i], cancellationToken);
         }
 
         var last = batches[^1];
-        last.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, record, record.ETag));
-        return await TrySubmitAsync(record, last, cancellationToken);
+        last.Add(jobRow);
+        if (await TrySubmitAsync(record, last, cancellationToken))
+        {
+            return true;
+        }
+
+        // Refused: the last transaction wrote nothing, and the earlier ones only rows no job row names.
+        await DeleteRowsAsync(record.JobId, batches.Take(batches.Count - 1).SelectMany(batch => batch), CancellationToken.None);
+        return false;
+    }
+
+    private async Task DeleteRowsAsync(string partition, IEnumerable<TableTransactionAction> written, CancellationToken cancellationToken)
+    {
+        var deletes = written
+            .Select(action => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(partition, action.Entity.RowKey), ETag.All))
+            .Chunk(MaxActionsPerTransaction);
+        foreach (var batch in deletes)
+        {
+            await _table.SubmitTransactionAsync(batch, cancellationToken);
+        }
     }
 
     /// <summary>Reads one whole text of a job, or null when the job has none.</summary>
@@ -122,8 +128,9 @@ public sealed class JobStore
             yield break;
         }
 
-        var first = JobTextRows.RowKey(text, 0);
-        var afterLast = JobTextRows.RowKey(text, expected);
+        var version = record.VersionOf(text);
+        var first = JobTextRows.RowKey(text, version, 0);
+        var afterLast = JobTextRows.RowKey(text, version, expected);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {record.JobId} and RowKey ge {first} and RowKey lt {afterLast}");
         var found = 0;
         await foreach (var row in _table.QueryAsync<TableEntity>(filter, select: [JobTextRows.TextProperty], cancellationToken: cancellationToken))
@@ -149,16 +156,16 @@ public sealed class JobStore
         }
     }
 
-    private static List<TableTransactionAction> PrepareTextRows(JobRecord record, IReadOnlyDictionary<JobText, string> texts)
+    private static List<TableTransactionAction> PrepareTextRows(JobRecord record, IReadOnlyDictionary<JobText, string> texts, string version)
     {
         var actions = new List<TableTransactionAction>();
         foreach (var (text, value) in texts)
         {
             var chunks = JobTextRows.Split(value);
-            record.SetChunks(text, chunks.Count);
+            record.SetChunks(text, chunks.Count, version);
             for (var i = 0; i < chunks.Count; i++)
             {
-                var row = new TableEntity(record.JobId, JobTextRows.RowKey(text, i)) { [JobTextRows.TextProperty] = chunks[i] };
+                var row = new TableEntity(record.JobId, JobTextRows.RowKey(text, version, i)) { [JobTextRows.TextProperty] = chunks[i] };
                 actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, row));
             }
         }

@@ -51,7 +51,27 @@ public static class JobTextRows
         _ => throw new ArgumentOutOfRangeException(nameof(text), text, null),
     };
 
-    public static string RowKey(JobText text, int index) => Prefix(text) + index.ToString("D5", System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>
+    /// The key of chunk <paramref name="index"/> of a text written by the write <paramref name="version"/>:
+    /// <c>trace-k7c2m9qa-00003</c>. Each write's rows have keys of their own, so a writer that loses the race for the
+    /// job row can never overwrite the rows the winner's job row points at. Rows stored before versions existed have
+    /// keys without one (<c>trace-00003</c>).
+    /// </summary>
+    public static string RowKey(JobText text, string? version, int index) =>
+        Prefix(text) + (version is null ? "" : version + "-") + index.ToString("D5", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A new write version: eight random characters of [0-9a-z], so keys sort and compare as plain ASCII.</summary>
+    public static string NewVersion()
+    {
+        const string Alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
+        return string.Create(8, 0, static (span, _) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = Alphabet[System.Security.Cryptography.RandomNumberGenerator.GetInt32(Alphabet.Length)];
+            }
+        });
+    }
 
     /// <summary>Splits a text into chunks of at most <paramref name="maxChars"/>, never between the halves of a surrogate pair.</summary>
     public static List<string> Split(string text, int maxChars = ChunkChars)

@@ -35,9 +35,30 @@ public sealed class JobTextRowsTests
     public void RowKey_Index_IsZeroPaddedSoRowsSortInChunkOrder()
     {
         // Act
-        var keys = new[] { 10, 2, 100 }.Select(i => JobTextRows.RowKey(JobText.Reasoning, i)).Order(StringComparer.Ordinal);
+        var keys = new[] { 10, 2, 100 }.Select(i => JobTextRows.RowKey(JobText.Reasoning, "k7c2m9qa", i)).Order(StringComparer.Ordinal);
 
         // Assert
-        Assert.Equal(["trace-00002", "trace-00010", "trace-00100"], keys);
+        Assert.Equal(["trace-k7c2m9qa-00002", "trace-k7c2m9qa-00010", "trace-k7c2m9qa-00100"], keys);
+    }
+
+    [Fact]
+    public void RowKey_NoVersion_IsTheKeyOfRowsStoredBeforeVersions()
+    {
+        // Act
+        var key = JobTextRows.RowKey(JobText.Reasoning, version: null, 3);
+
+        // Assert
+        Assert.Equal("trace-00003", key);
+    }
+
+    [Fact]
+    public void NewVersion_TwoWrites_GetDifferentKeysOfPlainAscii()
+    {
+        // Act
+        var versions = Enumerable.Range(0, 1000).Select(_ => JobTextRows.NewVersion()).ToList();
+
+        // Assert
+        Assert.Equal(versions.Count, versions.Distinct(StringComparer.Ordinal).Count());
+        Assert.All(versions, v => Assert.Matches("^[0-9a-z]{8}$", v));
     }
 }

@@ -71,6 +71,84 @@ public sealed class JobStoreTests(AzuriteFixture azurite)
         Assert.Equal(original, await app.Store.ReadTextAsync(stored!, JobText.Request, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task TryUpdateAsync_LosingWriterWithMultiTransactionTrace_LeavesTheWinnersTraceWhole()
+    {
+        // Arrange: worker A's claim lapsed; worker B took the job over and stored its result first. A's trace needs
+        // several transactions, and every one but the last used to be written without a condition.
+        await using var app = await TestApp.StartAsync(azurite);
+        var record = new JobRecord { PartitionKey = "taken-over", Status = JobStatus.Running };
+        Assert.True(await app.Store.TryCreateAsync(record, new Dictionary<JobText, string>(), CancellationToken.None));
+        var workerA = await app.Store.FindAsync("taken-over", CancellationToken.None);
+        var workerB = await app.Store.FindAsync("taken-over", CancellationToken.None);
+        var winnersTrace = new string('b', 110 * JobTextRows.ChunkChars);
+        var losersTrace = new string('a', 120 * JobTextRows.ChunkChars);
+        workerB!.Status = JobStatus.Completed;
+        Assert.True(await app.Store.TryUpdateAsync(workerB, new Dictionary<JobText, string> { [JobText.Reasoning] = winnersTrace, [JobText.Answer] = "B" }, CancellationToken.None));
+        workerA!.Status = JobStatus.Completed;
+
+        // Act
+        var written = await app.Store.TryUpdateAsync(workerA, new Dictionary<JobText, string> { [JobText.Reasoning] = losersTrace, [JobText.Answer] = "A" }, CancellationToken.None);
+
+        // Assert
+        Assert.False(written);
+        var stored = await app.Store.FindAsync("taken-over", CancellationToken.None);
+        var trace = await app.Store.ReadTextAsync(stored!, JobText.Reasoning, CancellationToken.None);
+        Assert.Equal(winnersTrace.Length, trace!.Length);
+        Assert.True(winnersTrace == trace, $"the winner's trace was changed: {trace.Count(c => c == 'a')} of its characters are the loser's");
+        Assert.Equal("B", await app.Store.ReadTextAsync(stored!, JobText.Answer, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task TryUpdateAsync_LosingWriter_LeavesNoRowsOfItsOwnBehind()
+    {
+        // Arrange
+        await using var app = await TestApp.StartAsync(azurite);
+        var record = new JobRecord { PartitionKey = "orphans", Status = JobStatus.Running };
+        Assert.True(await app.Store.TryCreateAsync(record, new Dictionary<JobText, string>(), CancellationToken.None));
+        var loser = await app.Store.FindAsync("orphans", CancellationToken.None);
+        var winner = await app.Store.FindAsync("orphans", CancellationToken.None);
+        winner!.Status = JobStatus.Completed;
+        Assert.True(await app.Store.TryUpdateAsync(winner, new Dictionary<JobText, string> { [JobText.Answer] = "winner" }, CancellationToken.None));
+        var rowsBefore = await RowKeysAsync(app, "orphans");
+        loser!.Status = JobStatus.Completed;
+
+        // Act
+        var written = await app.Store.TryUpdateAsync(loser, new Dictionary<JobText, string> { [JobText.Reasoning] = new string('x', 150 * JobTextRows.ChunkChars) }, CancellationToken.None);
+
+        // Assert
+        Assert.False(written);
+        Assert.Equal(rowsBefore, await RowKeysAsync(app, "orphans"));
+    }
+
+    [Fact]
+    public async Task ReadTextAsync_RowsStoredBeforeVersions_ReadBackWhole()
+    {
+        // Arrange: a job row and chunk rows as releases before versioned keys stored them.
+        await using var app = await TestApp.StartAsync(azurite);
+        await app.JobTable.AddEntityAsync(new Azure.Data.Tables.TableEntity("legacy", JobRecord.RowKeyValue) { ["Status"] = "Completed", ["AnswerChunks"] = 2 });
+        await app.JobTable.AddEntityAsync(new Azure.Data.Tables.TableEntity("legacy", "answer-00000") { [JobTextRows.TextProperty] = "first half, " });
+        await app.JobTable.AddEntityAsync(new Azure.Data.Tables.TableEntity("legacy", "answer-00001") { [JobTextRows.TextProperty] = "second half" });
+        var stored = await app.Store.FindAsync("legacy", CancellationToken.None);
+
+        // Act
+        var answer = await app.Store.ReadTextAsync(stored!, JobText.Answer, CancellationToken.None);
+
+        // Assert
+        Assert.Equal("first half, second half", answer);
+    }
+
+    private static async Task<List<string>> RowKeysAsync(TestApp app, string jobId)
+    {
+        var keys = new List<string>();
+        await foreach (var row in app.JobTable.QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == jobId, select: ["RowKey"]))
+        {
+            keys.Add(row.RowKey);
+        }
+
+        return keys;
+    }
+
     private static string MixedText(int length)
     {
         var random = new Random(7);
