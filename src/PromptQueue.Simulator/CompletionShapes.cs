@@ -105,32 +105,50 @@ internal static class CompletionShapes
         ["index"] = 0,
     };
 
-    /// <summary>The scripted extra detail; index 1 because the plain-text trace holds index 0.</summary>
-    public static JsonObject? ExtraDetail(CompletionPlan plan) => plan.ExtraDetail switch
+    /// <summary>The scripted extra details; index 1 because the plain-text trace holds index 0, except for OpenAI's encrypted items.</summary>
+    public static IReadOnlyList<JsonObject> ExtraDetails(CompletionPlan plan) => plan.ExtraDetail switch
     {
-        ExtraDetailKind.Unknown => new JsonObject
-        {
-            ["type"] = "reasoning.future_kind",
-            ["index"] = 1,
-            ["format"] = "unknown",
-            ["payload"] = new JsonObject { ["note"] = "kept verbatim" },
-        },
-        ExtraDetailKind.Encrypted => new JsonObject
-        {
-            ["type"] = "reasoning.encrypted",
-            ["data"] = EncryptedBlob(plan.ContentHash),
-            ["index"] = 1,
-            ["format"] = "openai-responses-v1",
-        },
-        ExtraDetailKind.Summary => new JsonObject
-        {
-            ["type"] = "reasoning.summary",
-            ["summary"] = "Worked out what the question asks and settled on a short, direct answer.",
-            ["index"] = 1,
-            ["format"] = "openai-responses-v1",
-        },
-        _ => null,
+        ExtraDetailKind.Unknown =>
+        [
+            new JsonObject
+            {
+                ["type"] = "reasoning.future_kind",
+                ["index"] = 1,
+                ["format"] = "unknown",
+                ["payload"] = new JsonObject { ["note"] = "kept verbatim" },
+            },
+        ],
+        ExtraDetailKind.Encrypted => [EncryptedDetail(plan, id: null, index: 1, salt: 0)],
+        ExtraDetailKind.Summary =>
+        [
+            new JsonObject
+            {
+                ["type"] = "reasoning.summary",
+                ["summary"] = "Worked out what the question asks and settled on a short, direct answer.",
+                ["index"] = 1,
+                ["format"] = "openai-responses-v1",
+            },
+        ],
+        ExtraDetailKind.EncryptedItems =>
+        [
+            EncryptedDetail(plan, id: $"rs_{plan.ContentHash:x16}a", index: 0, salt: 1),
+            EncryptedDetail(plan, id: $"rs_{plan.ContentHash:x16}b", index: 0, salt: 2),
+        ],
+        _ => [],
     };
+
+    private static JsonObject EncryptedDetail(CompletionPlan plan, string? id, int index, ulong salt)
+    {
+        var detail = new JsonObject { ["type"] = "reasoning.encrypted", ["data"] = EncryptedBlob(plan.ContentHash + salt) };
+        if (id is not null)
+        {
+            detail["id"] = id;
+        }
+
+        detail["format"] = "openai-responses-v1";
+        detail["index"] = index;
+        return detail;
+    }
 
     private static JsonObject Choice(string bodyName, JsonObject body, string? finishReason) => new()
     {
@@ -157,7 +175,7 @@ internal static class CompletionShapes
             details.Add(ReasoningTextDetail(plan.Reasoning));
         }
 
-        if (ExtraDetail(plan) is { } extra)
+        foreach (var extra in ExtraDetails(plan))
         {
             details.Add(extra);
         }

@@ -11,6 +11,9 @@ internal enum ExtraDetailKind
     Unknown,
     Encrypted,
     Summary,
+
+    /// <summary>Two complete encrypted items at index 0, each with its own id, as OpenAI models send through OpenRouter.</summary>
+    EncryptedItems,
 }
 
 /// <summary>How a script asks the answer to fail.</summary>
@@ -131,6 +134,7 @@ internal sealed partial record SimDirectives
         "unknown" => ExtraDetailKind.Unknown,
         "encrypted" => ExtraDetailKind.Encrypted,
         "summary" => ExtraDetailKind.Summary,
+        "encrypted-items" => ExtraDetailKind.EncryptedItems,
         _ => null,
     };
 

@@ -68,8 +68,8 @@ internal sealed class StreamingCompletionWriter(HttpContext context, CompletionP
             await WriteDeltaAsync(CompletionShapes.ReasoningDelta(fragment));
         }
 
-        // The extra detail travels whole in one chunk, as opaque items do on the real API.
-        if (CompletionShapes.ExtraDetail(plan) is { } extra)
+        // Each extra detail travels whole in a chunk of its own, as opaque items do on the real API.
+        foreach (var extra in CompletionShapes.ExtraDetails(plan))
         {
             await WriteDeltaAsync(CompletionShapes.DetailDelta(extra));
         }

@@ -75,28 +75,47 @@ public sealed class ChatStreamAccumulator
         _finishReason = choice.GetStringOrNull("finish_reason") ?? _finishReason;
         _nativeFinishReason = choice.GetStringOrNull("native_finish_reason") ?? _nativeFinishReason;
 
-        // Streams carry a delta; a non-streaming body carries the whole message in the same shape.
-        if (choice.TryGetMember("delta", JsonValueKind.Object, out var delta)
-            || choice.TryGetMember("message", JsonValueKind.Object, out delta))
+        // Streams carry a delta; a non-streaming body carries the whole message in the same shape, and its
+        // reasoning_details are complete items rather than fragments.
+        if (choice.TryGetMember("delta", JsonValueKind.Object, out var delta))
         {
-            AddDelta(delta);
+            AddDelta(delta, streamed: true);
+        }
+        else if (choice.TryGetMember("message", JsonValueKind.Object, out var message))
+        {
+            AddDelta(message, streamed: false);
         }
     }
 
-    private void AddDelta(JsonElement delta)
+    private void AddDelta(JsonElement delta, bool streamed)
     {
-        _content.Append(delta.GetStringOrNull("content"));
+        var content = delta.GetStringOrNull("content");
+        _content.Append(content);
         _reasoning.Append(delta.GetStringOrNull("reasoning"));
 
-        if (delta.TryGetMember("reasoning_details", JsonValueKind.Array, out var details))
+        var hasDetails = delta.TryGetMember("reasoning_details", JsonValueKind.Array, out var details) && details.GetArrayLength() > 0;
+        var hasToolCalls = delta.TryGetMember("tool_calls", JsonValueKind.Array, out var toolCalls) && toolCalls.GetArrayLength() > 0;
+        if (hasDetails)
         {
             foreach (var detail in details.EnumerateArray())
             {
-                _reasoningDetails.Add(detail);
+                if (streamed)
+                {
+                    _reasoningDetails.AddFragment(detail);
+                }
+                else
+                {
+                    _reasoningDetails.AddWhole(detail);
+                }
             }
         }
+        else if (content is { Length: > 0 } || hasToolCalls)
+        {
+            // The model moved on to its answer or a tool call: reasoning that follows is a new item.
+            _reasoningDetails.EndItem();
+        }
 
-        if (delta.TryGetMember("tool_calls", JsonValueKind.Array, out var toolCalls))
+        if (hasToolCalls)
         {
             var position = 0;
             foreach (var fragment in toolCalls.EnumerateArray())

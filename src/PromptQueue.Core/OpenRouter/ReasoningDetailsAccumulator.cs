@@ -7,10 +7,16 @@ using System.Text.Json;
 namespace PromptQueue.Core.OpenRouter;
 
 /// <summary>
-/// Merges streamed reasoning_details fragments, in order. Consecutive fragments of a known type with the same type and
-/// index become one item: their text, summary or data is concatenated and every other member keeps its last non-null value.
-/// Items of any other type are kept verbatim, because they must go back to the provider unchanged.
+/// Gathers reasoning_details items in order, joining the streamed fragments of one item and nothing else, because
+/// the items go back to the provider on a continuation and must be exactly the ones it sent.
 /// </summary>
+/// <remarks>
+/// A streamed fragment continues the item before it only when both are of a known type and carry the same type
+/// and index, their ids do not differ, the item is not closed by a signature, and no content or tool call came
+/// between them; its text, summary or data is appended and every other member keeps its last non-null value.
+/// Anything else starts a new item. An item that arrived whole (every element of a non-streaming message, and any
+/// item seen as one fragment only) is kept byte for byte.
+/// </remarks>
 internal sealed class ReasoningDetailsAccumulator
 {
     private static readonly FrozenSet<string> MergeableTypes =
@@ -24,28 +30,43 @@ internal sealed class ReasoningDetailsAccumulator
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    private readonly List<IReasoningDetail> _items = [];
+    private readonly List<Item> _items = [];
 
-    public void Add(JsonElement fragment)
+    /// <summary>The item streamed fragments may still extend; null once the stream moved on.</summary>
+    private Item? _open;
+
+    /// <summary>Adds one streamed fragment.</summary>
+    public void AddFragment(JsonElement fragment)
     {
         var type = fragment.GetStringOrNull("type");
         if (type is null || !MergeableTypes.Contains(type))
         {
-            _items.Add(new VerbatimDetail(fragment.GetRawText()));
+            AddWhole(fragment);
             return;
         }
 
         var index = fragment.GetInt32OrNull("index");
-        if (_items.Count == 0 || _items[^1] is not MergedDetail last || !last.Continues(type, index))
+        var id = fragment.GetStringOrNull("id");
+        if (_open is null || !_open.Continues(type, index, id))
         {
-            last = new MergedDetail(type, index);
-            _items.Add(last);
+            _open = new Item(type, index);
+            _items.Add(_open);
         }
 
-        last.Merge(fragment);
+        _open.Merge(fragment);
     }
 
-    /// <summary>The merged items as a JSON array, or null when none arrived.</summary>
+    /// <summary>Adds an item that arrived complete, as an element of a non-streaming message.</summary>
+    public void AddWhole(JsonElement item)
+    {
+        _items.Add(Item.Verbatim(item));
+        _open = null;
+    }
+
+    /// <summary>The stream moved on (content or a tool call came): the next fragment starts a new item.</summary>
+    public void EndItem() => _open = null;
+
+    /// <summary>The items as a JSON array, or null when none arrived.</summary>
     public string? ToJsonArray()
     {
         if (_items.Count == 0)
@@ -68,27 +89,29 @@ internal sealed class ReasoningDetailsAccumulator
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private interface IReasoningDetail
-    {
-        void WriteTo(Utf8JsonWriter writer);
-    }
-
-    private sealed class VerbatimDetail(string rawJson) : IReasoningDetail
-    {
-        public void WriteTo(Utf8JsonWriter writer) => writer.WriteRawValue(rawJson, skipInputValidation: true);
-    }
-
-    private sealed class MergedDetail(string type, int? index) : IReasoningDetail
+    /// <summary>One item: kept as the raw text of its only fragment, or merged from several.</summary>
+    private sealed class Item(string? type, int? index)
     {
         // Members in the order first seen, so that the merged item reads like the fragments did.
         private readonly List<string> _memberOrder = [];
         private readonly Dictionary<string, StringBuilder> _concatenated = new(StringComparer.Ordinal);
         private readonly Dictionary<string, string> _lastRawValues = new(StringComparer.Ordinal);
+        private string? _firstRaw;
+        private int _fragments;
+        private string? _id;
+        private bool _signed;
 
-        public bool Continues(string otherType, int? otherIndex) => otherType == type && otherIndex == index;
+        public static Item Verbatim(JsonElement whole) => new(type: null, index: null) { _firstRaw = whole.GetRawText(), _fragments = 1 };
+
+        public bool Continues(string otherType, int? otherIndex, string? otherId) =>
+            !_signed && otherType == type && otherIndex == index && (otherId is null || _id is null || otherId == _id);
 
         public void Merge(JsonElement fragment)
         {
+            _fragments++;
+            _firstRaw ??= fragment.GetRawText();
+            _id ??= fragment.GetStringOrNull("id");
+            _signed = fragment.GetStringOrNull("signature") is { Length: > 0 };
             foreach (var member in fragment.EnumerateObject())
             {
                 if (!_memberOrder.Contains(member.Name))
@@ -109,6 +132,12 @@ internal sealed class ReasoningDetailsAccumulator
 
         public void WriteTo(Utf8JsonWriter writer)
         {
+            if (_fragments == 1)
+            {
+                writer.WriteRawValue(_firstRaw!, skipInputValidation: true);
+                return;
+            }
+
             writer.WriteStartObject();
             foreach (var name in _memberOrder)
             {

@@ -129,6 +129,85 @@ public sealed class ChatStreamAccumulatorTests
     }
 
     [Fact]
+    public void Build_EncryptedItemsWithTheirOwnIdsAtOneIndex_KeepsEachItemVerbatim()
+    {
+        // Arrange: OpenAI models through OpenRouter stream several complete encrypted items, all at index 0.
+        const string first = """{"type":"reasoning.encrypted","data":"gAAAAABpA1","id":"rs_0a1","format":"openai-responses-v1","index":0}""";
+        const string second = """{"type":"reasoning.encrypted","data":"gAAAAABpB2","id":"rs_0b2","format":"openai-responses-v1","index":0}""";
+        var accumulator = new ChatStreamAccumulator();
+        string[] chunks =
+        [
+            OpenRouterSamples.Chunk($$"""{"role":"assistant","content":"","reasoning_details":[{{first}}]}"""),
+            OpenRouterSamples.Chunk($$"""{"role":"assistant","content":"","reasoning_details":[{{second}}]}"""),
+            OpenRouterSamples.Chunk("""{"content":"done"}""", finishReason: "\"stop\""),
+        ];
+
+        // Act
+        AddAll(accumulator, chunks);
+
+        // Assert
+        Assert.Equal($"[{first},{second}]", accumulator.Build().ReasoningDetails);
+    }
+
+    [Fact]
+    public void Build_ItemThenContentThenAnotherItem_DoesNotCarryTheFirstItemAcrossTheContent()
+    {
+        // Arrange: reasoning, an answer in between, then reasoning again (interleaved thinking): two items.
+        var accumulator = new ChatStreamAccumulator();
+        string[] chunks =
+        [
+            OpenRouterSamples.Chunk("""{"reasoning_details":[{"type":"reasoning.text","text":"first","index":0}]}"""),
+            OpenRouterSamples.Chunk("""{"content":"calling a tool","reasoning_details":[]}"""),
+            OpenRouterSamples.Chunk("""{"reasoning_details":[{"type":"reasoning.text","text":"second","index":0}]}"""),
+        ];
+
+        // Act
+        AddAll(accumulator, chunks);
+
+        // Assert
+        Assert.Equal("""[{"type":"reasoning.text","text":"first","index":0},{"type":"reasoning.text","text":"second","index":0}]""", accumulator.Build().ReasoningDetails);
+    }
+
+    [Fact]
+    public void Build_SignedTextFollowedByMoreText_StartsANewItem()
+    {
+        // Arrange: a signature closes a thinking block; what follows at the same index is the next block.
+        var accumulator = new ChatStreamAccumulator();
+        string[] chunks =
+        [
+            OpenRouterSamples.Chunk("""{"reasoning_details":[{"type":"reasoning.text","text":"block one","index":0}]}"""),
+            OpenRouterSamples.Chunk("""{"reasoning_details":[{"type":"reasoning.text","text":"","signature":"sig1","index":0}]}"""),
+            OpenRouterSamples.Chunk("""{"reasoning_details":[{"type":"reasoning.text","text":"block two","index":0}]}"""),
+        ];
+
+        // Act
+        AddAll(accumulator, chunks);
+
+        // Assert
+        using var details = JsonDocument.Parse(accumulator.Build().ReasoningDetails!);
+        var items = details.RootElement.EnumerateArray().ToArray();
+        Assert.Equal(2, items.Length);
+        Assert.Equal("block one", items[0].GetProperty("text").GetString());
+        Assert.Equal("sig1", items[0].GetProperty("signature").GetString());
+        Assert.Equal("block two", items[1].GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public void Build_NonStreamingBodyWithItemsAtOneIndex_KeepsEveryItemAsSent()
+    {
+        // Arrange: in a whole message every array element is a complete item, whatever its type and index.
+        const string details = """[{"type":"reasoning.text","text":"caf\u00e9","index":0},{"type":"reasoning.text","text":"second","index":0},{"type":"reasoning.encrypted","data":"e1","id":"rs_1","index":0},{"type":"reasoning.encrypted","data":"e2","id":null,"index":0}]""";
+        var body = $$$"""{"id":"gen-1","model":"openai/gpt-5","choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"ok","reasoning_details":{{{details}}}}}]}""";
+        var accumulator = new ChatStreamAccumulator();
+
+        // Act
+        AddAll(accumulator, [body]);
+
+        // Assert
+        Assert.Equal(details, accumulator.Build().ReasoningDetails);
+    }
+
+    [Fact]
     public void Build_UnknownDetailTypes_KeepsThemVerbatimInOrder()
     {
         // Arrange: escapes and number formats must survive untouched, so they are compared as text.

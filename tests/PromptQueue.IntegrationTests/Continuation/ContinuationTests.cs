@@ -62,6 +62,43 @@ public sealed class ContinuationTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Process_ParentStreamedSeveralEncryptedItems_ChildSendsEachItemBackAsTheProviderSentIt()
+    {
+        // Arrange: OpenAI models through OpenRouter stream several complete encrypted items, all at index 0.
+        await using var app = await TestApp.StartAsync(azurite);
+        await app.SubmitAsync("""{"id":"encrypted-parent","prompt":"Plan it [[sim:detail=encrypted-items]]"}""");
+        Assert.Equal(JobOutcome.Completed, (await app.ProcessNextAsync()).Outcome);
+        var sentByProvider = await EncryptedItemsAsync(app, "Plan it [[sim:detail=encrypted-items]]");
+        await app.SubmitAsync("""{"id":"encrypted-child","prompt":"Go on","parent_job_id":"encrypted-parent"}""");
+
+        // Act
+        Assert.Equal(JobOutcome.Completed, (await app.ProcessNextAsync()).Outcome);
+
+        // Assert
+        var parent = (await app.Get<JobResults>().GetAsync("encrypted-parent", CancellationToken.None))!;
+        using var stored = JsonDocument.Parse(parent.ReasoningDetails!);
+        var encrypted = stored.RootElement.EnumerateArray().Where(d => d.GetProperty("type").GetString() == "reasoning.encrypted").ToList();
+        Assert.Equal(2, encrypted.Count);
+        Assert.NotEqual(encrypted[0].GetProperty("id").GetString(), encrypted[1].GetProperty("id").GetString());
+        Assert.Equal(sentByProvider, encrypted.Select(item => item.GetRawText()));
+        var childRequest = app.Simulator.ReceivedBodies.Single(body => body.Contains("Go on", StringComparison.Ordinal));
+        Assert.Contains("\"reasoning_details\":" + parent.ReasoningDetails, childRequest, StringComparison.Ordinal);
+    }
+
+    /// <summary>The encrypted items the simulator sends for <paramref name="prompt"/>, as raw JSON: its text depends on the request alone.</summary>
+    private static async Task<List<string>> EncryptedItemsAsync(TestApp app, string prompt)
+    {
+        using var http = new HttpClient { BaseAddress = app.Simulator.BaseUrl };
+        var request = JsonSerializer.Serialize(new { model = "openai/gpt-oss-120b:free", messages = new[] { new { role = "user", content = prompt } } });
+        using var response = await http.PostAsync("chat/completions", new StringContent(request, System.Text.Encoding.UTF8, "application/json"));
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("reasoning_details").EnumerateArray()
+            .Where(d => d.GetProperty("type").GetString() == "reasoning.encrypted")
+            .Select(d => d.GetRawText())
+            .ToList();
+    }
+
+    [Fact]
     public async Task Process_ParentFailed_ChildFailsNamingParentWithoutCallingTheModel()
     {
         // Arrange
