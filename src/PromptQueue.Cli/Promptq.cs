@@ -100,7 +100,7 @@ public static class Promptq
         try
         {
             return overHttp
-                ? await ApiCommands.RunAsync(words, Console.In, output, errors, Environment.GetEnvironmentVariable, cancel.Token)
+                ? await ApiCommands.RunAsync(words, Console.OpenStandardInput(), output, errors, Environment.GetEnvironmentVariable, cancel.Token)
                 : await ExecuteAsync(words, serve, verbose, output, errors, cancel.Token);
         }
         catch (Exception ex) when (Describe(ex) is { } message)

@@ -90,6 +90,16 @@ public sealed class PromptQueueClient
         return SubmitUtf8Async(Encoding.UTF8.GetBytes(json), idempotencyKey, cancellationToken);
     }
 
+    /// <summary>
+    /// Submits a job given as v1 JSON in UTF-8 bytes, sent as they are: bytes that are not UTF-8 reach the server
+    /// unaltered and are refused with the field's path, instead of being replaced on the way.
+    /// </summary>
+    public Task<JobAccepted> SubmitJsonAsync(byte[] utf8Json, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(utf8Json);
+        return SubmitUtf8Async(utf8Json, idempotencyKey, cancellationToken);
+    }
+
     /// <summary>Reads a job as it stands now.</summary>
     /// <returns>The job, or null when the server knows no job by that id.</returns>
     public Task<JobView?> GetAsync(string jobId, CancellationToken cancellationToken = default) =>

@@ -1,7 +1,6 @@
 using System.Buffers.Text;
 using System.Text;
 using System.Text.Json;
-using System.Text.Unicode;
 
 namespace PromptQueue.Contracts;
 
@@ -81,9 +80,10 @@ public sealed record JobQueueMessage(JobMessageKind Kind, string? JobId, ReadOnl
                 ? new JobQueueMessage(JobMessageKind.Reference, jobId.GetString(), json, null)
                 : Unreadable("'jobId' must be a job id string", json);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            // Treated as an inline job so that the job reader reports the syntax error with its line and position.
+            // Treated as an inline job so that the job reader reports the syntax error with its line and position,
+            // or the text that cannot be decoded with its path.
             return new JobQueueMessage(JobMessageKind.Inline, null, json, null);
         }
     }
@@ -99,7 +99,7 @@ public sealed record JobQueueMessage(JobMessageKind Kind, string? JobId, ReadOnl
 
         json = buffer.AsSpan(0, written).ToArray();
         var first = json.AsSpan().TrimStart(" \t\r\n"u8);
-        return !first.IsEmpty && first[0] == (byte)'{' && Utf8.IsValid(json);
+        return !first.IsEmpty && first[0] == (byte)'{';
     }
 
     private static JobQueueMessage Unreadable(string error, byte[]? json = null) =>

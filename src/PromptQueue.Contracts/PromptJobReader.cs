@@ -30,7 +30,8 @@ public static partial class PromptJobReader
             return Invalid("$", $"the job is {utf8Json.Length} bytes; the limit is {limits.MaxPayloadBytes} bytes");
         }
 
-        var reader = new Utf8JsonReader(utf8Json);
+        // A byte order mark is no part of the job (RFC 8259 lets a reader ignore it); Windows tools write one.
+        var reader = new Utf8JsonReader(utf8Json.StartsWith(Utf8Bom) ? utf8Json[Utf8Bom.Length..] : utf8Json);
         JsonDocument document;
         try
         {
@@ -43,18 +44,53 @@ public static partial class PromptJobReader
 
         using (document)
         {
+            try
+            {
+                // Only whitespace may follow the job; anything else would be dropped without a word.
+                reader.Read();
+            }
+            catch (JsonException ex)
+            {
+                return Invalid("$", $"there is more after the job ({Position(ex)}): send exactly one JSON object; several jobs make a batch");
+            }
+
             return Read(document.RootElement, limits);
         }
     }
 
     /// <summary>Reads a job from JSON text.</summary>
-    public static JobReadResult Read(string json, JobLimits limits) => Read(Encoding.UTF8.GetBytes(json), limits);
+    public static JobReadResult Read(string json, JobLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        byte[] utf8;
+        try
+        {
+            utf8 = StrictUtf8.GetBytes(json);
+        }
+        catch (EncoderFallbackException)
+        {
+            // A lenient encoder would replace the character with U+FFFD and run a prompt the sender never wrote.
+            return Invalid("$", "holds an unpaired surrogate character, which is " + UndecodableMessage);
+        }
+
+        return Read(utf8, limits);
+    }
+
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Reads a job from an already parsed element (for example an item of a batch).</summary>
     public static JobReadResult Read(JsonElement root, JobLimits limits)
     {
         ArgumentNullException.ThrowIfNull(limits);
-        var errors = new List<JobValidationError>();
+        var errors = CheckWellFormed(root);
+        if (errors.Count > 0)
+        {
+            // Every later check reads strings, and none of these can be read.
+            return new JobReadResult(null, errors);
+        }
+
         CheckJob(root, limits, errors);
         if (errors.Count > 0)
         {
@@ -70,12 +106,80 @@ public static partial class PromptJobReader
     /// <summary>True when <paramref name="id"/> may name a job: it is used as a Table storage key.</summary>
     public static bool IsValidJobId(string? id) => id is { Length: > 0 and <= MaxIdLength } && JobIdPattern().IsMatch(id);
 
+    /// <summary>
+    /// What a JSON parser accepts but a job must not hold: a string or property name that cannot be read as text
+    /// (invalid UTF-8, or an escape of half a surrogate pair such as <c>\ud800</c>), and a property given twice in
+    /// one object, whose earlier value would be dropped without a word. Reading such a string throws, so these are
+    /// found first, each with its path, before any other check reads a string.
+    /// </summary>
+    public static List<JobValidationError> CheckWellFormed(JsonElement root)
+    {
+        var errors = new List<JobValidationError>();
+        CheckWellFormed(root, "$", errors);
+        return errors;
+    }
+
+    private static void CheckWellFormed(JsonElement element, string path, List<JobValidationError> errors)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String when !IsDecodable(() => element.GetString()):
+                errors.Add(new(path, "is " + UndecodableMessage));
+                break;
+            case JsonValueKind.Object:
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var property in element.EnumerateObject())
+                {
+                    string? name = null;
+                    if (!IsDecodable(() => name = property.Name))
+                    {
+                        errors.Add(new(path, "holds a property name that is " + UndecodableMessage));
+                        continue;
+                    }
+
+                    if (!names.Add(name!))
+                    {
+                        errors.Add(new($"{path}.{name}", "is given more than once; give each field once"));
+                        continue;
+                    }
+
+                    CheckWellFormed(property.Value, $"{path}.{name}", errors);
+                }
+
+                break;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    CheckWellFormed(item, $"{path}[{index++}]", errors);
+                }
+
+                break;
+        }
+    }
+
+    private const string UndecodableMessage =
+        "not valid Unicode text: it holds bytes that are not UTF-8 or an unpaired surrogate escape such as \\ud800; send the text as UTF-8 JSON";
+
+    private static bool IsDecodable(Action read)
+    {
+        try
+        {
+            read();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     private static JobReadResult Invalid(string path, string message) => new(null, [new JobValidationError(path, message)]);
 
     private static string Describe(JsonException ex) =>
-        ex.LineNumber is { } line && ex.BytePositionInLine is { } position
-            ? $"{FirstSentence(ex.Message)} (line {line + 1}, position {position + 1})"
-            : FirstSentence(ex.Message);
+        ex.LineNumber is not null ? $"{FirstSentence(ex.Message)} ({Position(ex)})" : FirstSentence(ex.Message);
+
+    private static string Position(JsonException ex) => $"line {ex.LineNumber + 1}, position {ex.BytePositionInLine + 1}";
 
     private static string FirstSentence(string message)
     {

@@ -1,9 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using PromptQueue.Core.Api;
-using PromptQueue.Core.Batches;
 
 namespace PromptQueue.Http;
 
@@ -16,10 +13,11 @@ public static class BatchEndpoints
         ArgumentNullException.ThrowIfNull(request);
 
         // Kestrel refuses bodies over 30 MB by default; a batch of 50,000 jobs may be larger. BatchApi enforces the
-        // configured limit itself, on the declared length and while reading, so Kestrel's may rise to it.
+        // configured limit itself, on the declared length and while reading, and answers with a problem document;
+        // Kestrel's own limit would end a chunked body with an exception instead, so it is lifted here.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
         {
-            bodySize.MaxRequestBodySize = request.HttpContext.RequestServices.GetRequiredService<IOptions<BatchOptions>>().Value.MaxBodyBytes;
+            bodySize.MaxRequestBodySize = null;
         }
 
         return new(await batches.SubmitAsync(request.Body, request.ContentLength, request.HttpContext.RequestAborted));

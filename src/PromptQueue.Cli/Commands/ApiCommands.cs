@@ -21,7 +21,7 @@ public static class ApiCommands
     /// <summary>Runs the verb in <paramref name="words"/>[0]; settings not on the command line come from <paramref name="environment"/>.</summary>
     public static async Task<int> RunAsync(
         IReadOnlyList<string> words,
-        TextReader input,
+        Stream input,
         TextWriter output,
         TextWriter errors,
         Func<string, string?> environment,

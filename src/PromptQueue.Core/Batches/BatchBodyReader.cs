@@ -95,22 +95,78 @@ public sealed class BatchBodyReader(BatchOptions options, JobLimits limits, bool
 
     private async IAsyncEnumerable<BatchBodyItem> ReadLinesAsync(Stream body, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(body, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true, leaveOpen: true);
+        // Lines are split as bytes and parsed as UTF-8 JSON, never decoded to text first: a decoder would replace
+        // bytes that are not UTF-8 with U+FFFD and run a prompt nobody wrote, where the reader refuses them.
         var index = 0;
         var lineNumber = 0;
-        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        await foreach (var line in ReadLineBytesAsync(body, cancellationToken))
         {
             lineNumber++;
-            if (string.IsNullOrWhiteSpace(line))
+            var content = TrimJsonWhitespace(lineNumber == 1 && line.AsSpan().StartsWith(Utf8Bom) ? line.AsMemory(Utf8Bom.Length) : line);
+            if (content.IsEmpty)
             {
                 continue;
             }
 
-            yield return ReadLine(line, index++, lineNumber);
+            yield return ReadLine(content, index++, lineNumber);
         }
     }
 
-    private BatchBodyItem ReadLine(string line, int index, int lineNumber)
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
+    private static ReadOnlyMemory<byte> TrimJsonWhitespace(ReadOnlyMemory<byte> line)
+    {
+        var span = line.Span;
+        var start = 0;
+        var end = span.Length;
+        while (start < end && span[start] is (byte)' ' or (byte)'\t' or (byte)'\r')
+        {
+            start++;
+        }
+
+        while (end > start && span[end - 1] is (byte)' ' or (byte)'\t' or (byte)'\r')
+        {
+            end--;
+        }
+
+        return line[start..end];
+    }
+
+    /// <summary>The body's lines as bytes, without their '\n'; memory holds one line and one read buffer.</summary>
+    private static async IAsyncEnumerable<byte[]> ReadLineBytesAsync(Stream body, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        var line = new ArrayBufferWriter<byte>();
+        try
+        {
+            int read;
+            while ((read = await body.ReadAsync(buffer.AsMemory(), cancellationToken)) > 0)
+            {
+                var rest = buffer.AsMemory(0, read);
+                int newline;
+                while ((newline = rest.Span.IndexOf((byte)'\n')) >= 0)
+                {
+                    line.Write(rest.Span[..newline]);
+                    yield return line.WrittenSpan.ToArray();
+                    line.ResetWrittenCount();
+                    rest = rest[(newline + 1)..];
+                }
+
+                line.Write(rest.Span);
+            }
+
+            if (line.WrittenCount > 0)
+            {
+                yield return line.WrittenSpan.ToArray();
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private BatchBodyItem ReadLine(ReadOnlyMemory<byte> line, int index, int lineNumber)
     {
         JsonDocument document;
         try
@@ -132,6 +188,17 @@ public sealed class BatchBodyReader(BatchOptions options, JobLimits limits, bool
     {
         var problems = new List<BatchItemProblem>();
         void Problem(string path, string message) => problems.Add(new BatchItemProblem(index, line, path, message));
+
+        foreach (var error in PromptJobReader.CheckWellFormed(element))
+        {
+            Problem(error.Path, error.Message);
+        }
+
+        if (problems.Count > 0)
+        {
+            // Nothing below can read the item's strings.
+            return new BatchBodyItem(index, line, null, null, problems);
+        }
 
         var raw = element.GetRawText();
         if (raw.Length > options.MaxItemChars)

@@ -146,8 +146,9 @@ public sealed partial class JobProcessor(
                 ? id.GetString()
                 : null;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // Not JSON, or text that cannot be decoded: the message has no usable id.
             return null;
         }
     }

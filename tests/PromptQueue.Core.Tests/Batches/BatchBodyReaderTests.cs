@@ -126,9 +126,44 @@ public sealed class BatchBodyReaderTests
         await Assert.ThrowsAsync<BatchBodyTooLargeException>(() => ReadAsync(body));
     }
 
-    private static async Task<List<BatchBodyItem>> ReadAsync(string body, bool idsAsCustomIds = false)
+    [Fact]
+    public async Task ReadAsync_JsonlLineWithBytesThatAreNotUtf8_RefusesThatLineInsteadOfReplacingThem()
     {
-        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(body));
+        // Arrange: line 2 holds "Grüße" in Latin-1; a decoder would have turned it into U+FFFD and run it.
+        byte[] body = [.. "{\"prompt\":\"one\"}\n{\"prompt\":\"Gr"u8, 0xFC, 0xDF, .. "e\"}\n{\"prompt\":\"three\"}\n"u8];
+
+        // Act
+        var items = await ReadAsync(body);
+
+        // Assert
+        Assert.Equal(3, items.Count);
+        Assert.True(items[0].IsValid);
+        Assert.True(items[2].IsValid);
+        var problem = Assert.Single(items[1].Problems).ToValidationError();
+        Assert.Equal("line 2: $.prompt", problem.Path);
+        Assert.Contains("not valid Unicode text", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""[{"prompt":"ok"},{"custom_id":"\ud800","prompt":"x"}]""", "$[1].custom_id")]
+    [InlineData("""[{"prompt":"ok"},{"\udc00":"x","prompt":"y"}]""", "$[1]")]
+    [InlineData("{\"prompt\":\"ok\"}\n{\"id\":\"\\ud800\",\"prompt\":\"x\"}", "line 2: $.id")]
+    [InlineData("{\"prompt\":\"ok\"}\n{\"prompt\":\"x\",\"stop\":[\"\\udfff\"]}", "line 2: $.stop[0]")]
+    public async Task ReadAsync_UnpairedSurrogateEscape_IsThatItemsProblemNotACrash(string body, string path)
+    {
+        // Act
+        var items = await ReadAsync(body, idsAsCustomIds: true);
+
+        // Assert
+        Assert.True(items[0].IsValid);
+        Assert.Equal(path, Assert.Single(items[1].Problems).ToValidationError().Path);
+    }
+
+    private static Task<List<BatchBodyItem>> ReadAsync(string body, bool idsAsCustomIds = false) => ReadAsync(Encoding.UTF8.GetBytes(body), idsAsCustomIds);
+
+    private static async Task<List<BatchBodyItem>> ReadAsync(byte[] body, bool idsAsCustomIds = false)
+    {
+        using var stream = new MemoryStream(body);
         var items = new List<BatchBodyItem>();
         await foreach (var item in new BatchBodyReader(Options, new JobLimits(), idsAsCustomIds).ReadAsync(stream, CancellationToken.None))
         {

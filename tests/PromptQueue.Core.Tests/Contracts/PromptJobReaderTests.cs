@@ -7,6 +7,100 @@ public sealed class PromptJobReaderTests
 {
     private static readonly JobLimits Limits = new();
 
+    [Theory]
+    [InlineData("""{"prompt":"a\ud800b"}""", "$.prompt")]
+    [InlineData("""{"messages":[{"role":"user","content":"x\udc00"}]}""", "$.messages[0].content")]
+    [InlineData("""{"prompt":"a","stop":["\ud800"]}""", "$.stop[0]")]
+    [InlineData("""{"prompt":"a","metadata":{"tenant":"\ud83d"}}""", "$.metadata.tenant")]
+    [InlineData("""{"prompt":"a","provider":{"order":["\udfff"]}}""", "$.provider.order[0]")]
+    [InlineData("""{"prompt":"a","\udc00x":1}""", "$")]
+    [InlineData("""{"prompt":"a","metadata":{"\ud800":"v"}}""", "$.metadata")]
+    [InlineData("""{"messages":[{"role":"assistant","content":"c","reasoning_details":[{"type":"reasoning.text","text":"\ud800"}]}],"prompt":null}""", "$.messages[0].reasoning_details[0].text")]
+    public void Read_UnpairedSurrogateEscape_IsAFieldErrorNotACrash(string json, string path)
+    {
+        // Act
+        var result = PromptJobReader.Read(json, Limits);
+
+        // Assert
+        Assert.False(result.IsValid);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(path, error.Path);
+        Assert.Contains("not valid Unicode text", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_InvalidUtf8InAString_IsAFieldErrorNotACrash()
+    {
+        // Arrange: 0xC3 0x28 is a truncated two-byte sequence, what a sender writing Latin-1 as UTF-8 produces.
+        byte[] json = [.. "{\"system\":\"ok\",\"prompt\":\"Gr"u8, 0xC3, 0x28, .. "\"}"u8];
+
+        // Act
+        var result = PromptJobReader.Read(json, Limits);
+
+        // Assert
+        Assert.False(result.IsValid);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("$.prompt", error.Path);
+        Assert.Contains("not valid Unicode text", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_Latin1Bytes_AreRefusedNotReplaced()
+    {
+        // Arrange: "Grüße" in Latin-1; a lenient decoder would turn it into "Gr\uFFFD\uFFFDe" and run that.
+        byte[] json = [.. "{\"prompt\":\"Gr"u8, 0xFC, 0xDF, .. "e\"}"u8];
+
+        // Act
+        var result = PromptJobReader.Read(json, Limits);
+
+        // Assert
+        Assert.Equal("$.prompt", Assert.Single(result.Errors).Path);
+    }
+
+    [Fact]
+    public void Read_Utf8ByteOrderMark_IsIgnored()
+    {
+        // Arrange: what Windows PowerShell's Out-File -Encoding utf8 writes.
+        byte[] json = [0xEF, 0xBB, 0xBF, .. """{"prompt":"Grüße"}"""u8];
+
+        // Act
+        var result = PromptJobReader.Read(json, Limits);
+
+        // Assert
+        Assert.True(result.IsValid, result.Describe());
+        Assert.Equal("Grüße", result.Job!.Prompt);
+    }
+
+    [Theory]
+    [InlineData("""{"prompt":"first","prompt":"second"}""", "$.prompt")]
+    [InlineData("""{"prompt":"a","metadata":{"k":"1","k":"2"}}""", "$.metadata.k")]
+    [InlineData("""{"prompt":"ok","prompt":123}""", "$.prompt")]
+    public void Read_FieldGivenTwice_IsRefusedRatherThanOneValueDropped(string json, string path)
+    {
+        // Act
+        var result = PromptJobReader.Read(json, Limits);
+
+        // Assert
+        Assert.False(result.IsValid);
+        Assert.Equal(path, Assert.Single(result.Errors).Path);
+    }
+
+    [Theory]
+    [InlineData("""{"prompt":"a"} garbage""")]
+    [InlineData("{\"prompt\":\"a\"}\n{\"prompt\":\"b\"}\n{\"prompt\":\"c\"}")]
+    [InlineData("""{"prompt":"a"},""")]
+    public void Read_ContentAfterTheJob_IsRefused(string json)
+    {
+        // Act
+        var result = PromptJobReader.Read(json, Limits);
+
+        // Assert
+        Assert.False(result.IsValid);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("$", error.Path);
+        Assert.Contains("after the job", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Read_ContinuationWithNotify_KeepsParentAndChoices()
     {

@@ -55,7 +55,7 @@ public sealed class ApiVerbsTests : IAsyncLifetime
                .Json(200, """{"id":"job-cli-2","reasoning":"Short wavelengths scatter more.","reasoning_details":[{"type":"reasoning.text","text":"Short wavelengths scatter more."}]}""");
 
         // Act
-        var result = await RunAsync(new StringReader("""{"prompt":"Why is the sky blue?"}"""), "submit", "-", "--wait", "--url", _server.Url.ToString(), "--key", Key);
+        var result = await RunAsync(Input("""{"prompt":"Why is the sky blue?"}"""), "submit", "-", "--wait", "--url", _server.Url.ToString(), "--key", Key);
 
         // Assert
         Assert.Equal(Promptq.ExitOk, result.ExitCode);
@@ -79,7 +79,7 @@ public sealed class ApiVerbsTests : IAsyncLifetime
             """[{"path":"$.prompt","message":"must not be empty"},{"path":"$.temprature","message":"is not a field of a v1 job"}]""");
 
         // Act
-        var result = await RunAsync(new StringReader("""{"prompt":"","temprature":1}"""), "submit", "-", "--url", _server.Url.ToString());
+        var result = await RunAsync(Input("""{"prompt":"","temprature":1}"""), "submit", "-", "--url", _server.Url.ToString());
 
         // Assert
         Assert.Equal(Promptq.ExitUsage, result.ExitCode);
@@ -96,7 +96,7 @@ public sealed class ApiVerbsTests : IAsyncLifetime
         _server.Json(200, """{"id":"job-cli-3","status":"Waiting","attempts":0,"wait_reason":"DailyLimit","next_attempt_at":"2026-03-02T00:00:00+00:00"}""");
 
         // Act
-        var result = await RunAsync(TextReader.Null, "status", "job-cli-3", "--json", "--url", _server.Url.ToString());
+        var result = await RunAsync(Stream.Null, "status", "job-cli-3", "--json", "--url", _server.Url.ToString());
 
         // Assert
         Assert.Equal(Promptq.ExitOk, result.ExitCode);
@@ -113,7 +113,7 @@ public sealed class ApiVerbsTests : IAsyncLifetime
         _server.Json(200, """{"id":"job-cli-4","status":"Failed","attempts":3,"model":"openai/gpt-oss-120b:free","error":{"code":"model_not_found","message":"No endpoints found","http_status":404}}""");
 
         // Act
-        var result = await RunAsync(TextReader.Null, "status", "job-cli-4", "--url", _server.Url.ToString());
+        var result = await RunAsync(Stream.Null, "status", "job-cli-4", "--url", _server.Url.ToString());
 
         // Assert
         Assert.Equal(Promptq.ExitOk, result.ExitCode);
@@ -129,7 +129,7 @@ public sealed class ApiVerbsTests : IAsyncLifetime
         _server.Problem(404, "Not found", "No job 'job-nope'.");
 
         // Act
-        var result = await RunAsync(TextReader.Null, "status", "job-nope", "--url", _server.Url.ToString());
+        var result = await RunAsync(Stream.Null, "status", "job-nope", "--url", _server.Url.ToString());
 
         // Assert
         Assert.Equal(Promptq.ExitUsage, result.ExitCode);
@@ -143,7 +143,7 @@ public sealed class ApiVerbsTests : IAsyncLifetime
         _server.Problem(401, "Unauthorized", "A valid x-functions-key header is required.");
 
         // Act
-        var result = await RunAsync(TextReader.Null, "status", "job-cli-5", "--url", _server.Url.ToString(), "--key", Key);
+        var result = await RunAsync(Stream.Null, "status", "job-cli-5", "--url", _server.Url.ToString(), "--key", Key);
 
         // Assert
         Assert.Equal(Promptq.ExitUnavailable, result.ExitCode);
@@ -184,7 +184,7 @@ public sealed class ApiVerbsTests : IAsyncLifetime
                .Json(200, """{"id":"job-cli-7","status":"Completed","attempts":1,"answer":"Done.","finish_reason":"stop"}""");
 
         // Act
-        var result = await RunAsync(TextReader.Null, "watch", "job-cli-7", "--url", _server.Url.ToString());
+        var result = await RunAsync(Stream.Null, "watch", "job-cli-7", "--url", _server.Url.ToString());
 
         // Assert
         Assert.Equal(Promptq.ExitOk, result.ExitCode);
@@ -204,7 +204,7 @@ public sealed class ApiVerbsTests : IAsyncLifetime
         _server.Json(200, """{"id":"job-cli-8","status":"Failed","attempts":1,"error":{"code":"invalid_job","message":"bad"}}""");
 
         // Act
-        var result = await RunAsync(TextReader.Null, "watch", "job-cli-8", "--url", _server.Url.ToString());
+        var result = await RunAsync(Stream.Null, "watch", "job-cli-8", "--url", _server.Url.ToString());
 
         // Assert
         Assert.Equal(Promptq.ExitJobsFailed, result.ExitCode);
@@ -218,7 +218,7 @@ public sealed class ApiVerbsTests : IAsyncLifetime
     public async Task ApiVerb_BadCommandLine_ExplainsAndExitsWithUsage(string commandLine)
     {
         // Act
-        var result = await RunAsync(TextReader.Null, commandLine.Split(' '));
+        var result = await RunAsync(Stream.Null, commandLine.Split(' '));
 
         // Assert
         Assert.Equal(Promptq.ExitUsage, result.ExitCode);
@@ -243,13 +243,15 @@ public sealed class ApiVerbsTests : IAsyncLifetime
     private sealed record Result(int ExitCode, string Output, string Errors);
 
     /// <summary>Runs the verb as the dispatcher does, with no PROMPTQ_* variables: the test passes --url and --key.</summary>
-    private static Task<Result> RunAsync(TextReader input, params string[] args) =>
+    private static Task<Result> RunAsync(Stream input, params string[] args) =>
         RunWithEnvironmentAsync(new Dictionary<string, string?>(), input, args);
 
     private static Task<Result> RunWithEnvironmentAsync(IReadOnlyDictionary<string, string?> environment, params string[] args) =>
-        RunWithEnvironmentAsync(environment, TextReader.Null, args);
+        RunWithEnvironmentAsync(environment, Stream.Null, args);
 
-    private static async Task<Result> RunWithEnvironmentAsync(IReadOnlyDictionary<string, string?> environment, TextReader input, string[] args)
+    private static MemoryStream Input(string text) => new(System.Text.Encoding.UTF8.GetBytes(text));
+
+    private static async Task<Result> RunWithEnvironmentAsync(IReadOnlyDictionary<string, string?> environment, Stream input, string[] args)
     {
         using var output = new StringWriter();
         using var errors = new StringWriter();
