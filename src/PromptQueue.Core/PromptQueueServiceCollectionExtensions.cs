@@ -30,6 +30,7 @@ public static class PromptQueueServiceCollectionExtensions
         services.TryAddSingleton(_ => StorageClients.CreateTables(configuration, PromptQueueOptions.StorageConnectionName));
 
         services.AddOpenRouterClient(configuration);
+        services.TryAddSingleton<UnfinishedJobs>();
         services.TryAddSingleton<JobStore>();
         services.TryAddSingleton<JobQueueClient>();
         services.TryAddSingleton<ChatRequestFactory>();

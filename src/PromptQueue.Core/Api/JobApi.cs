@@ -167,7 +167,7 @@ public sealed class JobApi(
         },
         async (record, ct) =>
         {
-            await queue.SendAsync(record.JobId, TimeSpan.Zero, ct);
+            await queue.EnqueueAsync(record.JobId, ct);
             var location = ApiRoutes.JobPath(record.JobId);
             return new ApiResponse(202, new JobAccepted(record.JobId, record.Status, location, false))
             {

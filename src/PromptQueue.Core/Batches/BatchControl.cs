@@ -131,7 +131,7 @@ public sealed class BatchControl(
             }
 
             // The job is Queued now: what follows must happen even if the caller hangs up.
-            await queue.SendAsync(record.JobId, TimeSpan.Zero, CancellationToken.None);
+            await queue.EnqueueAsync(record.JobId, CancellationToken.None);
             retried++;
             if (await UncountAsync(batchId, item.Index, CancellationToken.None)
                 && await jobs.FindAsync(record.JobId, CancellationToken.None) is { } current && current.Status.IsTerminal())

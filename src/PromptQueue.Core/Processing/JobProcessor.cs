@@ -87,6 +87,11 @@ public sealed partial class JobProcessor(
     }
 
     /// <summary>Dead-letters the job a poison message names, keeping the payload, unless the job already finished.</summary>
+    /// <remarks>
+    /// The host's poison copy has a new message id, so a job named after its message (an inline job without an id of
+    /// its own) is found by the message's body among the unfinished jobs; only a message that never made a job gets a
+    /// new one, under the copy's id.
+    /// </remarks>
     public async Task<JobProcessingResult> DeadLetterAsync(JobDelivery delivery, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(delivery);
@@ -95,8 +100,18 @@ public sealed partial class JobProcessor(
         {
             JobMessageKind.Reference => message.JobId!,
             JobMessageKind.Inline when InlineJobId(message) is { } id => id,
-            _ => JobRecordFactory.MessageJobId(delivery.MessageId),
+            _ => null,
         };
+        if (jobId is null)
+        {
+            var (found, finished) = await FindByMessageAsync(delivery.Body, cancellationToken);
+            if (finished is not null)
+            {
+                return new(finished, JobOutcome.Duplicate);
+            }
+
+            jobId = found ?? JobRecordFactory.MessageJobId(delivery.MessageId);
+        }
 
         using var scope = BeginJobScope(jobId);
         for (var conflicts = 0; ; conflicts++)
@@ -105,7 +120,7 @@ public sealed partial class JobProcessor(
             if (record is null)
             {
                 var created = records.DeadLettered(jobId, delivery.Body);
-                if (await store.TryCreateAsync(created, JobRecordFactory.PayloadText(delivery.Body), cancellationToken))
+                if (await store.TryCreateAsync(created, JobRecordFactory.PayloadText(delivery.Body), cancellationToken, arrivedInMessage: delivery.Body))
                 {
                     LogDeadLettered(jobId);
                     JobTelemetry.DeadLettered();
@@ -137,6 +152,34 @@ public sealed partial class JobProcessor(
         }
     }
 
+    /// <summary>
+    /// The job a message without a job id of its own made: the oldest unfinished one that came in a message with this
+    /// body, or, when those are all terminal already (their notices still going out), one of them as finished.
+    /// </summary>
+    private async Task<(string? Unfinished, string? Finished)> FindByMessageAsync(string body, CancellationToken cancellationToken)
+    {
+        JobRecord? oldest = null;
+        string? finished = null;
+        await foreach (var entry in store.Unfinished.ListAsync(body, cancellationToken))
+        {
+            if (await store.FindAsync(entry.JobId, cancellationToken) is not { } record)
+            {
+                continue;
+            }
+
+            if (record.Status.IsTerminal())
+            {
+                finished = record.JobId;
+            }
+            else if (oldest is null || record.QueuedAt < oldest.QueuedAt)
+            {
+                oldest = record;
+            }
+        }
+
+        return oldest is not null ? (oldest.JobId, null) : (null, finished);
+    }
+
     private static string? InlineJobId(JobQueueMessage message)
     {
         try
@@ -165,7 +208,7 @@ public sealed partial class JobProcessor(
         var jobId = job.Id ?? JobRecordFactory.MessageJobId(delivery.MessageId);
         var requestJson = Encoding.UTF8.GetString(message.Json.Span);
         var record = records.Queued(jobId, job, requestJson, JobSources.Queue);
-        if (await store.TryCreateAsync(record, JobRecordFactory.RequestText(requestJson), cancellationToken))
+        if (await store.TryCreateAsync(record, JobRecordFactory.RequestText(requestJson), cancellationToken, arrivedInMessage: delivery.Body))
         {
             return await RunAsync(record, job, cancellationToken);
         }
@@ -186,7 +229,7 @@ public sealed partial class JobProcessor(
         foreach (var jobId in preferredId is null ? [messageJobId] : new[] { preferredId, messageJobId })
         {
             var record = records.Rejected(jobId, delivery.Body, error);
-            if (await store.TryCreateAsync(record, JobRecordFactory.PayloadText(delivery.Body), cancellationToken))
+            if (await store.TryCreateAsync(record, JobRecordFactory.PayloadText(delivery.Body), cancellationToken, arrivedInMessage: delivery.Body))
             {
                 LogRejected(jobId, error);
                 JobTelemetry.Rejected();

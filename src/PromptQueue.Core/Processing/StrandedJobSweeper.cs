@@ -7,16 +7,18 @@ using PromptQueue.Core.Storage;
 namespace PromptQueue.Core.Processing;
 
 /// <summary>
-/// Finds Running jobs whose claim lapsed long ago and sends each a fresh message, so a job is never stranded; and
-/// finished jobs whose observers never all heard of it, and publishes them again.
+/// Finds unfinished jobs that no message will bring back, and sends each a fresh one; and finished jobs whose
+/// observers never all heard of it, and publishes them again. It reads only the index of unfinished jobs, so its cost
+/// follows the jobs in flight, not every job ever stored.
 /// </summary>
 /// <remarks>
-/// A worker that dies mid-job leaves its job Running. Normally the job's own message comes back when its hidden time
-/// runs out and the next worker takes the job over. If that message is gone as well (deleted by a host that
-/// crashed after the delete, or removed by hand), nothing would ever look at the job again; this sweep does. An
-/// extra message is harmless: the processor claims each job once.
+/// A job can be stranded three ways: stored as Queued by a caller that stopped before sending its message (an HTTP
+/// submit, a batch release, a retry); left Running by a worker that died after its message was deleted (by a host
+/// that crashed after the delete, or by hand); or left Waiting with its delayed message gone. An extra message is
+/// harmless: the processor claims each job once.
 /// </remarks>
 public sealed partial class StrandedJobSweeper(
+    JobStore store,
     TableServiceClient tables,
     JobQueueClient queue,
     JobTerminalNotices notices,
@@ -25,57 +27,90 @@ public sealed partial class StrandedJobSweeper(
     ILogger<StrandedJobSweeper> logger)
 {
     /// <summary>
-    /// How long past its claim a Running job must be before it counts as stranded. Its own message normally returns
-    /// within seconds of the claim lapsing; this leaves that message time to come first.
+    /// How long a job must be overdue before it counts as stranded. A Queued job's message normally goes out within
+    /// milliseconds, and a lapsed claim's message returns within seconds; this leaves them time to come first.
     /// </summary>
     public static readonly TimeSpan Margin = TimeSpan.FromMinutes(5);
 
-    private readonly TableClient _jobs = tables.GetTableClient(options.Value.JobTable);
-
-    /// <summary>Re-enqueues every stranded job; returns how many it found.</summary>
+    /// <summary>Re-enqueues every stranded job and publishes every job its observers missed; returns how many it found.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
-        var lapsedBefore = time.GetUtcNow() - Margin;
-        var running = nameof(JobStatus.Running);
-        var filter = TableClient.CreateQueryFilter(
-            $"RowKey eq {JobRecord.RowKeyValue} and Status eq {running} and ClaimedUntil lt {lapsedBefore}");
+        await BackfillOnceAsync(cancellationToken);
+        var overdue = time.GetUtcNow() - Margin;
         var found = 0;
-        await foreach (var job in _jobs.QueryAsync<TableEntity>(filter, select: ["PartitionKey"], cancellationToken: cancellationToken))
+        await foreach (var entry in store.Unfinished.ListAsync(messageBody: null, cancellationToken))
         {
-            await queue.SendAsync(job.PartitionKey, TimeSpan.Zero, cancellationToken);
-            LogRecovered(job.PartitionKey);
-            found++;
-        }
-
-        return found + await RepublishAsync(cancellationToken);
-    }
-
-    /// <summary>
-    /// Publishes again every finished job whose observers (completion notices, batch progress, daily usage) did not all
-    /// hear of it: the host stopped, or storage failed, between the terminal write and the last observer. Without
-    /// this a batch would wait for such an item forever, and its notice would never be sent.
-    /// </summary>
-    private async Task<int> RepublishAsync(CancellationToken cancellationToken)
-    {
-        var pendingBefore = time.GetUtcNow() - Margin;
-        var filter = TableClient.CreateQueryFilter($"RowKey eq {JobRecord.RowKeyValue} and NoticesPendingSince lt {pendingBefore}");
-        var found = 0;
-        await foreach (var record in _jobs.QueryAsync<JobRecord>(filter, cancellationToken: cancellationToken))
-        {
-            if (record.Status.IsTerminal())
+            var record = await store.FindAsync(entry.JobId, cancellationToken);
+            switch (record)
             {
-                LogRepublishing(record.JobId, record.Status);
-                await notices.PublishAsync(record);
-                found++;
+                case null when entry.Since < overdue:
+                    // The caller stopped between the index row and the job row: there is no job.
+                    await store.Unfinished.RemoveAsync(entry.JobId, cancellationToken);
+                    break;
+                case null:
+                    break;
+                case { Status: JobStatus.Queued } when entry.AwaitsMessage && entry.Since < overdue:
+                    await queue.EnqueueAsync(record.JobId, cancellationToken);
+                    LogRecovered(record.JobId, record.Status, "its message was never sent");
+                    found++;
+                    break;
+                case { Status: JobStatus.Running } when record.ClaimedUntil < overdue:
+                    await queue.SendAsync(record.JobId, TimeSpan.Zero, cancellationToken);
+                    LogRecovered(record.JobId, record.Status, "its claim lapsed long ago and no worker took it over");
+                    found++;
+                    break;
+                case { Status: JobStatus.Waiting } when record.NextAttemptAt < overdue:
+                    await queue.SendAsync(record.JobId, TimeSpan.Zero, cancellationToken);
+                    LogRecovered(record.JobId, record.Status, "it was due long ago and its message never came");
+                    found++;
+                    break;
+                case { NoticesPendingSince: { } pending } when record.Status.IsTerminal() && pending < overdue:
+                    LogRepublishing(record.JobId, record.Status);
+                    await notices.PublishAsync(record);
+                    found++;
+                    break;
+                case { NoticesPendingSince: null } when record.Status.IsTerminal():
+                    // Finished, but the row outlived it (a fault right after the final write).
+                    await store.Unfinished.RemoveAsync(record.JobId, cancellationToken);
+                    break;
             }
         }
 
         return found;
     }
 
-    [LoggerMessage(LogLevel.Warning, "Job {JobId} was Running with a claim that lapsed long ago and no worker took it over; it is queued again")]
-    private partial void LogRecovered(string jobId);
+    /// <summary>
+    /// Jobs stored before the index existed have no rows in it: the first sweep of a table reads it once to add them.
+    /// </summary>
+    private async Task BackfillOnceAsync(CancellationToken cancellationToken)
+    {
+        if (await store.Unfinished.IsBackfilledAsync(cancellationToken))
+        {
+            return;
+        }
+
+        var jobs = tables.GetTableClient(options.Value.JobTable);
+        var filter = TableClient.CreateQueryFilter($"RowKey eq {JobRecord.RowKeyValue}");
+        var added = 0;
+        await foreach (var record in jobs.QueryAsync<JobRecord>(filter, cancellationToken: cancellationToken))
+        {
+            if (!JobStore.IsFinished(record))
+            {
+                await store.Unfinished.AddAsync(record.JobId, awaitsMessage: record.Status == JobStatus.Queued, messageBody: null, cancellationToken);
+                added++;
+            }
+        }
+
+        await store.Unfinished.MarkBackfilledAsync(cancellationToken);
+        LogBackfilled(added);
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Job {JobId} was {Status} and {Why}; it is queued again")]
+    private partial void LogRecovered(string jobId, JobStatus status, string why);
 
     [LoggerMessage(LogLevel.Warning, "Job {JobId} is {Status}, but not every observer heard of it; it is published again")]
     private partial void LogRepublishing(string jobId, JobStatus status);
+
+    [LoggerMessage(LogLevel.Information, "The index of unfinished jobs was built from the job table once: {Added} job(s)")]
+    private partial void LogBackfilled(int added);
 }

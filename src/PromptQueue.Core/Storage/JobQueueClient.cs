@@ -10,17 +10,30 @@ public sealed class JobQueueClient
     /// <summary>The queue service refuses visibility delays beyond seven days; longer waits are re-deferred on arrival.</summary>
     public static readonly TimeSpan MaxDelay = TimeSpan.FromDays(7) - TimeSpan.FromMinutes(1);
 
-    public JobQueueClient(QueueServiceClient queues, IOptions<PromptQueueOptions> options)
+    private readonly UnfinishedJobs _unfinished;
+
+    public JobQueueClient(QueueServiceClient queues, UnfinishedJobs unfinished, IOptions<PromptQueueOptions> options)
     {
         ArgumentNullException.ThrowIfNull(queues);
         ArgumentNullException.ThrowIfNull(options);
         Client = queues.GetQueueClient(options.Value.JobQueue);
+        _unfinished = unfinished;
     }
 
     /// <summary>The underlying queue, for hosts that receive from it.</summary>
     public QueueClient Client { get; }
 
     public Task EnsureCreatedAsync(CancellationToken cancellationToken) => Client.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+
+    /// <summary>
+    /// Sends the message a job stored as Queued awaits, and says so in the index of unfinished jobs; should this never
+    /// happen (a crash after the job was stored), the recovery sweep sends it.
+    /// </summary>
+    public async Task EnqueueAsync(string jobId, CancellationToken cancellationToken)
+    {
+        await SendAsync(jobId, TimeSpan.Zero, cancellationToken);
+        await _unfinished.MessageSentAsync(jobId, cancellationToken);
+    }
 
     /// <summary>Enqueues a reference to a stored job, visible after <paramref name="delay"/> (capped at seven days).</summary>
     public async Task SendAsync(string jobId, TimeSpan delay, CancellationToken cancellationToken)

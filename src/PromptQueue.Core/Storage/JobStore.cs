@@ -2,7 +2,9 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Azure;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using PromptQueue.Contracts;
 
 namespace PromptQueue.Core.Storage;
 
@@ -13,7 +15,7 @@ namespace PromptQueue.Core.Storage;
 /// do not. Each write's chunk rows carry a version of their own, and readers trust only the version and chunk count
 /// the job row names, so a partly written trace, or one written by a worker that lost its claim, is never visible.
 /// </remarks>
-public sealed class JobStore
+public sealed partial class JobStore
 {
     /// <summary>Table transactions carry at most 100 operations and 4 MiB; stay below both.</summary>
     private const int MaxActionsPerTransaction = 100;
@@ -21,13 +23,20 @@ public sealed class JobStore
     private const long MaxTransactionBytes = 3L * 1024 * 1024;
 
     private readonly TableClient _table;
+    private readonly UnfinishedJobs _unfinished;
+    private readonly ILogger<JobStore> _logger;
 
-    public JobStore(TableServiceClient tables, IOptions<PromptQueueOptions> options)
+    public JobStore(TableServiceClient tables, UnfinishedJobs unfinished, IOptions<PromptQueueOptions> options, ILogger<JobStore> logger)
     {
         ArgumentNullException.ThrowIfNull(tables);
         ArgumentNullException.ThrowIfNull(options);
         _table = tables.GetTableClient(options.Value.JobTable);
+        _unfinished = unfinished;
+        _logger = logger;
     }
+
+    /// <summary>The index of unfinished jobs, which this store keeps in step with every job row it writes.</summary>
+    public UnfinishedJobs Unfinished => _unfinished;
 
     public Task EnsureCreatedAsync(CancellationToken cancellationToken) => _table.CreateIfNotExistsAsync(cancellationToken);
 
@@ -39,10 +48,25 @@ public sealed class JobStore
     }
 
     /// <summary>Creates a job with its texts. Returns false, and leaves nothing behind, when the job already exists.</summary>
-    public Task<bool> TryCreateAsync(JobRecord record, IReadOnlyDictionary<JobText, string> texts, CancellationToken cancellationToken)
+    /// <param name="record">The new job.</param>
+    /// <param name="texts">Its long texts.</param>
+    /// <param name="cancellationToken">Stops the writes.</param>
+    /// <param name="arrivedInMessage">
+    /// For a job that came in a queue message, that message's body: the job needs no message of its own, and a poison
+    /// copy of the message, which has a new message id, finds the job by it.
+    /// </param>
+    public async Task<bool> TryCreateAsync(JobRecord record, IReadOnlyDictionary<JobText, string> texts, CancellationToken cancellationToken, string? arrivedInMessage = null)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return WriteAsync(record, texts, new TableTransactionAction(TableTransactionActionType.Add, record), cancellationToken);
+        if (!IsFinished(record))
+        {
+            // Before the job row: there is never an unfinished job the sweep cannot see.
+            await _unfinished.AddAsync(record.JobId, awaitsMessage: record.Status == JobStatus.Queued && arrivedInMessage is null, arrivedInMessage, cancellationToken);
+        }
+
+        // Refused when the id is taken: the row then stands for the job holding it, which the sweep looks at and
+        // removes once it is finished.
+        return await WriteAsync(record, texts, new TableTransactionAction(TableTransactionActionType.Add, record), cancellationToken);
     }
 
     /// <summary>Writes the job row if nobody changed it since it was read. Returns false on a conflict.</summary>
@@ -53,11 +77,56 @@ public sealed class JobStore
     /// Writes texts, then the job row if nobody changed it since it was read. Returns false on a conflict, and the
     /// texts this call wrote are removed again: they were never visible, because no job row pointed at them.
     /// </summary>
-    public Task<bool> TryUpdateAsync(JobRecord record, IReadOnlyDictionary<JobText, string> texts, CancellationToken cancellationToken)
+    /// <remarks>
+    /// A job written as Queued (queued again by a retry) is put in the index of unfinished jobs first, awaiting the
+    /// message the caller sends next; a job written finished leaves the index.
+    /// </remarks>
+    public async Task<bool> TryUpdateAsync(JobRecord record, IReadOnlyDictionary<JobText, string> texts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return WriteAsync(record, texts, new TableTransactionAction(TableTransactionActionType.UpdateReplace, record, record.ETag), cancellationToken);
+        if (record.Status == JobStatus.Queued)
+        {
+            await _unfinished.AddAsync(record.JobId, awaitsMessage: true, messageBody: null, cancellationToken);
+        }
+
+        if (!await WriteAsync(record, texts, new TableTransactionAction(TableTransactionActionType.UpdateReplace, record, record.ETag), cancellationToken))
+        {
+            return false;
+        }
+
+        if (IsFinished(record))
+        {
+            await LeaveIndexAsync(record.JobId);
+        }
+
+        return true;
     }
+
+    /// <summary>Finished: terminal, and every observer has heard of it.</summary>
+    public static bool IsFinished(JobRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record.Status.IsTerminal() && record.NoticesPendingSince is null;
+    }
+
+    /// <summary>
+    /// The job's result is stored whatever happens here: a row that could not be removed is only one the sweep reads
+    /// and removes later, so the failure is logged, not thrown at a caller whose write succeeded.
+    /// </summary>
+    private async Task LeaveIndexAsync(string jobId)
+    {
+        try
+        {
+            await _unfinished.RemoveAsync(jobId, CancellationToken.None);
+        }
+        catch (RequestFailedException ex)
+        {
+            LogIndexRemovalFailed(ex, jobId);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Information, "Job {JobId} is finished but its row in the index of unfinished jobs stays; the sweep removes it")]
+    private partial void LogIndexRemovalFailed(Exception exception, string jobId);
 
     /// <summary>
     /// Writes the texts as rows of a new version, then the job row that points at them, conditionally, in the last

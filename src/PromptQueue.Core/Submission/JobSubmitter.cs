@@ -51,7 +51,7 @@ public sealed class JobSubmitter(JobStore store, JobQueueClient queue, JobRecord
         stamp?.Invoke(record);
         if (await store.TryCreateAsync(record, JobRecordFactory.RequestText(json), cancellationToken))
         {
-            await queue.SendAsync(jobId, TimeSpan.Zero, cancellationToken);
+            await queue.EnqueueAsync(jobId, cancellationToken);
             return new JobSubmission(jobId, true, []);
         }
 
@@ -65,7 +65,7 @@ public sealed class JobSubmitter(JobStore store, JobQueueClient queue, JobRecord
         {
             // The first submission may have stopped between storing the job and enqueueing it; a second
             // message is harmless because the processor claims each job once.
-            await queue.SendAsync(jobId, TimeSpan.Zero, cancellationToken);
+            await queue.EnqueueAsync(jobId, cancellationToken);
         }
 
         return new JobSubmission(jobId, false, []);

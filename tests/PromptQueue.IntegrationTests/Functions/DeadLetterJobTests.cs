@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using PromptQueue.Contracts;
+using PromptQueue.Core.OpenRouter;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Submission;
 using PromptQueue.Functions;
@@ -48,6 +50,59 @@ public sealed class DeadLetterJobTests(AzuriteFixture azurite)
         Assert.Equal(JobOutcome.Duplicate, result.Outcome);
         var record = await app.Store.FindAsync(submission.JobId!, CancellationToken.None);
         Assert.Equal(JobStatus.Completed, record!.Status);
+    }
+
+    [Fact]
+    public async Task Run_PoisonCopyOfAnInlineJobWithoutId_DeadLettersTheJobItMadeAndNoOther()
+    {
+        // Arrange: another service enqueued a whole job without an id; the worker took it and crashed mid-call five
+        // times, and the host copied the body to the poison queue, where the copy has a message id of its own.
+        await using var app = await TestApp.StartAsync(azurite, configureServices: services => services.AddSingleton<IChatCompletionClient>(new CrashingChatClient()));
+        const string body = """{"prompt":"summarise the night's orders"}""";
+        await app.JobQueue().SendMessageAsync(body);
+        var original = await app.JobQueue().ReceiveOneAsync();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => new ProcessJob(app.Processor).Run(original, CancellationToken.None));
+        var poison = app.Get<Azure.Storage.Queues.QueueServiceClient>().GetQueueClient(app.JobQueueName + "-poison");
+        await poison.CreateIfNotExistsAsync();
+        await poison.SendMessageAsync(original.Body.ToString());
+        var copy = await poison.ReceiveOneAsync();
+        Assert.NotEqual(original.MessageId, copy.MessageId);
+
+        // Act
+        var result = await new DeadLetterJob(app.Processor).Run(copy, CancellationToken.None);
+
+        // Assert
+        var jobId = JobRecordFactory.MessageJobId(original.MessageId);
+        Assert.Equal(new JobProcessingResult(jobId, JobOutcome.Failed), result);
+        Assert.Equal(JobStatus.DeadLettered, (await app.Store.FindAsync(jobId, CancellationToken.None))!.Status);
+        var jobRows = app.JobTable.QueryAsync<Azure.Data.Tables.TableEntity>(e => e.RowKey == "job", select: ["PartitionKey"]);
+        Assert.Equal([jobId], await jobRows.Select(row => row.PartitionKey).ToListAsync());
+    }
+
+    [Fact]
+    public async Task Run_PoisonCopyOfAnInlineJobThatNeverMadeAJob_IsKeptUnderTheCopysId()
+    {
+        // Arrange: an identical job was sent before and finished; this message never got as far as a job.
+        await using var app = await TestApp.StartAsync(azurite);
+        const string body = """{"prompt":"the same words again"}""";
+        await app.JobQueue().SendMessageAsync(body);
+        Assert.Equal(JobOutcome.Completed, (await app.ProcessNextAsync()).Outcome);
+        var poison = app.Get<Azure.Storage.Queues.QueueServiceClient>().GetQueueClient(app.JobQueueName + "-poison");
+        await poison.CreateIfNotExistsAsync();
+        await poison.SendMessageAsync(body);
+        var copy = await poison.ReceiveOneAsync();
+
+        // Act
+        var result = await new DeadLetterJob(app.Processor).Run(copy, CancellationToken.None);
+
+        // Assert
+        Assert.Equal(new JobProcessingResult(JobRecordFactory.MessageJobId(copy.MessageId), JobOutcome.Failed), result);
+    }
+
+    private sealed class CrashingChatClient : IChatCompletionClient
+    {
+        public Task<ChatOutcome> CompleteAsync(ChatRequest request, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("the worker crashed mid-call");
     }
 
     [Fact]

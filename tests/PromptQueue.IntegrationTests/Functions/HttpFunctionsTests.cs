@@ -123,9 +123,13 @@ public sealed class HttpFunctionsTests(AzuriteFixture azurite)
         // Arrange: the job table lives on a port nothing listens on.
         await using var app = await TestApp.StartAsync(azurite);
         var deadStorage = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AzuriteKey};TableEndpoint=http://127.0.0.1:9/devstoreaccount1;";
+        var deadTables = new Azure.Data.Tables.TableServiceClient(deadStorage, new Azure.Data.Tables.TableClientOptions { Retry = { MaxRetries = 0 } });
+        var options = app.Get<Microsoft.Extensions.Options.IOptions<PromptQueue.Core.PromptQueueOptions>>();
         var store = new PromptQueue.Core.Storage.JobStore(
-            new Azure.Data.Tables.TableServiceClient(deadStorage, new Azure.Data.Tables.TableClientOptions { Retry = { MaxRetries = 0 } }),
-            app.Get<Microsoft.Extensions.Options.IOptions<PromptQueue.Core.PromptQueueOptions>>());
+            deadTables,
+            new PromptQueue.Core.Storage.UnfinishedJobs(deadTables, options, TimeProvider.System),
+            options,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<PromptQueue.Core.Storage.JobStore>.Instance);
         var service = new ServiceApi(
             store, app.Get<PromptQueue.Core.Budget.RequestBudget>(), app.Get<Microsoft.Extensions.Options.IOptions<PromptQueue.Core.Budget.BudgetOptions>>(),
             TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<ServiceApi>.Instance);
