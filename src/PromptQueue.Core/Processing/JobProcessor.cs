@@ -257,14 +257,14 @@ public sealed partial class JobProcessor(
         }
 
         record = claimed.Record!;
-        job ??= await LoadJobAsync(record, cancellationToken);
-        if (job is null)
-        {
-            return new(record.JobId, JobOutcome.Failed);
-        }
-
         try
         {
+            job ??= await LoadJobAsync(record, cancellationToken);
+            if (job is null)
+            {
+                return new(record.JobId, JobOutcome.Failed);
+            }
+
             var (history, settled) = await ContinueFromParentAsync(record, job, cancellationToken);
             if (settled is not null)
             {
@@ -303,7 +303,6 @@ public sealed partial class JobProcessor(
             case ParentUnusable unusable:
                 return (null, await FailAsync(record, unusable.Error, null, cancellationToken));
             case ParentPending pending:
-                record.Attempts--;
                 record.ParentWaits++;
                 LogParentPending(record.JobId, pending.Why);
                 var until = time.GetUtcNow() + parents.NextWait(record.ParentWaits);
@@ -325,8 +324,7 @@ public sealed partial class JobProcessor(
         }
         else if (slot is BudgetDeferred deferred)
         {
-            // Waiting for quota never costs an attempt, and nothing was spent.
-            record.Attempts--;
+            // No call is made, so no attempt is counted, and nothing was spent.
             return (null, null, await WaitAsync(record, Spread(deferred.Until), deferred.Reason.ToString(), null, cancellationToken));
         }
         else if (slot is BudgetGranted granted && granted.SlotAt > time.GetUtcNow())
@@ -334,15 +332,46 @@ public sealed partial class JobProcessor(
             await Task.Delay(granted.SlotAt - time.GetUtcNow(), time, cancellationToken);
         }
 
+        if (!await StartCallAsync(record, cancellationToken))
+        {
+            return (null, null, new(record.JobId, JobOutcome.Duplicate));
+        }
+
         var outcome = await chat.CompleteAsync(request, cancellationToken);
         if (outcome is ChatFailed failed && IsFreeVariantGone(failed.Error) && FallbackFor(request) is { } replacement)
         {
             LogFallback(record.JobId, request.Model, replacement.Model, failed.Error.Message);
             request = replacement;
+            if (!await StartCallAsync(record, cancellationToken))
+            {
+                return (null, null, new(record.JobId, JobOutcome.Duplicate));
+            }
+
             outcome = await chat.CompleteAsync(request, cancellationToken);
         }
 
         return (outcome, request, null);
+    }
+
+    /// <summary>
+    /// Counts the call about to start, and renews the claim for it, in one conditional write before the request goes
+    /// out: <see cref="JobRecord.Attempts"/> then equals the calls made for the job, whatever stops the worker during
+    /// the call. False when the job changed under this worker (its claim lapsed and another took it over).
+    /// </summary>
+    private async Task<bool> StartCallAsync(JobRecord record, CancellationToken cancellationToken)
+    {
+        // A stop requested before the call is a release with nothing counted.
+        cancellationToken.ThrowIfCancellationRequested();
+        JobRecordFactory.MarkCallStarted(record, time.GetUtcNow() + _options.ClaimDuration);
+
+        // The count must reach storage once the request may have gone out; a stop from here on interrupts the call.
+        if (await store.TryUpdateAsync(record, CancellationToken.None))
+        {
+            return true;
+        }
+
+        LogClaimLost(record.JobId);
+        return false;
     }
 
     private async Task<JobProcessingResult> RecordOutcomeAsync(JobRecord record, ChatRequest request, ChatOutcome outcome, CancellationToken cancellationToken) => outcome switch
@@ -356,16 +385,24 @@ public sealed partial class JobProcessor(
 
     /// <summary>
     /// Gives a claimed job back on shutdown: it waits for no time at all and its message is re-sent, so another
-    /// worker takes it over at once. The interrupted call costs the job no attempt.
+    /// worker takes it over at once. The job is read again first: what this worker changed in memory since its last
+    /// write (a failure it was recording when the stop came) is not stored, and if the stored job is no longer the one
+    /// this worker last wrote, it is not this worker's to give back.
     /// </summary>
     private async Task<JobProcessingResult> ReleaseAsync(JobRecord record)
     {
         using var timeout = new CancellationTokenSource(ReleaseTimeout, time);
         try
         {
-            record.Attempts--;
+            var stored = await store.FindAsync(record.JobId, timeout.Token);
+            if (stored is null || stored.ETag != record.ETag)
+            {
+                LogReleaseNotOurs(record.JobId, stored?.Status);
+                return new(record.JobId, JobOutcome.Duplicate);
+            }
+
             LogReleased(record.JobId);
-            return await WaitAsync(record, time.GetUtcNow(), "Released", null, timeout.Token);
+            return await WaitAsync(stored, time.GetUtcNow(), "Released", null, timeout.Token);
         }
         catch (Exception ex) when (ex is Azure.RequestFailedException or OperationCanceledException)
         {
@@ -492,27 +529,26 @@ public sealed partial class JobProcessor(
         var rateLimited = retry.Reason is RetryReason.RateLimitedPerMinute or RetryReason.RateLimitedPerDay or RetryReason.RateLimited;
         if (rateLimited)
         {
-            // The API refused to start the call: waiting for quota never costs the job an attempt, and every
-            // instance learns the reset so that none of them asks again before it.
-            record.Attempts--;
+            // The API refused to start the call: waiting for quota never brings the job closer to giving up, and
+            // every instance learns the reset so that none of them asks again before it.
             await budget.LearnAsync(retry, cancellationToken);
-            return await WaitAsync(record, Spread(now + RetryDelay.For(retry, record.Attempts, now, _options)), retry.Reason.ToString(), retry.Error, cancellationToken);
+            return await WaitAsync(record, Spread(now + RetryDelay.For(retry, record.FailedCalls, now, _options)), retry.Reason.ToString(), retry.Error, cancellationToken);
         }
 
-        if (record.Attempts >= _options.MaxAttempts)
+        record.FailedCalls++;
+        if (record.FailedCalls >= _options.MaxAttempts)
         {
-            var summary = $"gave up after {record.Attempts} attempts; the last one failed with: {retry.Error.Message}";
+            var summary = $"gave up after {record.FailedCalls} failed call(s); the last one failed with: {retry.Error.Message}";
             return await FailAsync(record, retry.Error, summary, cancellationToken);
         }
 
-        var delay = RetryDelay.For(retry, record.Attempts, now, _options);
+        var delay = RetryDelay.For(retry, record.FailedCalls, now, _options);
         return await WaitAsync(record, now + delay, retry.Reason.ToString(), retry.Error, cancellationToken);
     }
 
     private async Task<JobProcessingResult> HoldForAccountProblemAsync(JobRecord record, ProviderError error, CancellationToken cancellationToken)
     {
         // A bad key or an empty account fails every job alike: pause every instance instead of failing them all.
-        record.Attempts--;
         var until = time.GetUtcNow() + _options.SystemicFailurePause;
         LogAccountProblem(error.HttpStatus, error.Message, _options.SystemicFailurePause);
         await budget.PauseAsync(until, $"OpenRouter refused the account (HTTP {error.HttpStatus}): {error.Message}", cancellationToken);
@@ -543,6 +579,9 @@ public sealed partial class JobProcessor(
 
     [LoggerMessage(LogLevel.Information, "Job {JobId} released: the host is stopping, so another worker takes it over")]
     private partial void LogReleased(string jobId);
+
+    [LoggerMessage(LogLevel.Information, "Job {JobId} is not released on shutdown: it changed since this worker's last write (now {Status})")]
+    private partial void LogReleaseNotOurs(string jobId, JobStatus? status);
 
     [LoggerMessage(LogLevel.Warning, "Job {JobId} could not be released on shutdown; it returns when its claim lapses")]
     private partial void LogReleaseFailed(Exception exception, string jobId);

@@ -62,14 +62,22 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
 
     public static Dictionary<JobText, string> PayloadText(string payload) => new() { [JobText.Payload] = payload };
 
+    /// <summary>Claims the job for a worker until <paramref name="claimedUntil"/>; no call is counted yet.</summary>
     public void MarkRunning(JobRecord record, DateTimeOffset claimedUntil)
     {
         record.Status = JobStatus.Running;
-        record.Attempts++;
         record.StartedAt ??= time.GetUtcNow();
         record.ClaimedUntil = claimedUntil;
         record.NextAttemptAt = null;
         record.WaitReason = null;
+    }
+
+    /// <summary>Counts a model call that is about to start and renews the claim for it.</summary>
+    public static void MarkCallStarted(JobRecord record, DateTimeOffset claimedUntil)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        record.Attempts++;
+        record.ClaimedUntil = claimedUntil;
     }
 
     /// <summary>Fills in the result and returns the long texts to store with it.</summary>
@@ -159,7 +167,7 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
         record.WaitReason = null;
     }
 
-    /// <summary>Queues a failed or dead-lettered job again, with a fresh set of attempts and no error.</summary>
+    /// <summary>Queues a failed or dead-lettered job again, with a fresh set of tries and no error.</summary>
     public void MarkRetried(JobRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
@@ -171,7 +179,9 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
         record.ClaimedUntil = null;
         record.NextAttemptAt = null;
         record.WaitReason = null;
-        record.Attempts = 0;
+
+        // Calls made before stay counted in Attempts; the job gets a fresh set of failures before it gives up again.
+        record.FailedCalls = 0;
         ClearError(record);
     }
 

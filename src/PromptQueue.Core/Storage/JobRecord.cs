@@ -74,8 +74,17 @@ public sealed class JobRecord : ITableEntity
     /// <summary>Until when the running worker's claim holds.</summary>
     public DateTimeOffset? ClaimedUntil { get; set; }
 
-    /// <summary>Model calls made for this job (rate-limit rejections excluded).</summary>
+    /// <summary>
+    /// Model calls made for this job, each counted as it starts (calls the API refused with a 429 included), and kept
+    /// across retries.
+    /// </summary>
     public int Attempts { get; set; }
+
+    /// <summary>
+    /// Calls that failed in a way worth trying again (a server error, a timeout, a broken stream) since the job was last
+    /// queued: at <c>PromptQueue:MaxAttempts</c> it gives up. Rate-limit and account refusals never count.
+    /// </summary>
+    public int FailedCalls { get; set; }
 
     public string? RequestedModel { get; set; }
 

@@ -69,7 +69,7 @@ public sealed class BrokenApiTests(AzuriteFixture azurite)
         Assert.Equal(JobOutcome.Failed, result.Outcome);
         var record = await app.Store.FindAsync(jobId, CancellationToken.None);
         Assert.Equal((JobStatus.Failed, errorCode, 1), (record!.Status, record.ErrorCode, record.Attempts));
-        Assert.Contains("gave up after 1 attempts", record.ErrorMessage, StringComparison.Ordinal);
+        Assert.Contains("gave up after 1 failed call(s)", record.ErrorMessage, StringComparison.Ordinal);
         Assert.Null(record.ClaimedUntil);
         Assert.Equal(1, app.Simulator.ChatRequestCount);
         Assert.Equal(0, await app.JobQueue().CountAllAsync());

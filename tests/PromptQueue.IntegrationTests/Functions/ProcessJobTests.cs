@@ -158,7 +158,7 @@ public sealed class ProcessJobTests(AzuriteFixture azurite)
         Assert.Equal(JobOutcome.Failed, result.Outcome);
         var record = await app.Store.FindAsync(submission.JobId!, CancellationToken.None);
         Assert.Equal(JobStatus.Failed, record!.Status);
-        Assert.StartsWith("gave up after 1 attempts", record.ErrorMessage, StringComparison.Ordinal);
+        Assert.StartsWith("gave up after 1 failed call(s)", record.ErrorMessage, StringComparison.Ordinal);
         Assert.Contains("Provider disconnected mid-stream", record.ErrorRawBody, StringComparison.Ordinal);
     }
 

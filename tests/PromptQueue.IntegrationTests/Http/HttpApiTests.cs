@@ -319,7 +319,7 @@ public sealed class HttpApiTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task Retry_FailedJob_QueuesItAgainWithFreshAttempts()
+    public async Task Retry_FailedJob_QueuesItAgainWithAFreshSetOfTriesAndItsCallsStillCounted()
     {
         // Arrange: a permanent provider error fails the job.
         await using var app = await TestApp.StartAsync(azurite);
@@ -334,10 +334,11 @@ public sealed class HttpApiTests(AzuriteFixture azurite)
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal(new JobAccepted(id, JobStatus.Queued, $"/api/jobs/{id}", false), await ReadAsync<JobAccepted>(response));
         var record = (await app.Store.FindAsync(id, CancellationToken.None))!;
-        Assert.Equal((JobStatus.Queued, 0, null), (record.Status, record.Attempts, record.ErrorCode));
+        Assert.Equal((JobStatus.Queued, 1, 0, null), (record.Status, record.Attempts, record.FailedCalls, record.ErrorCode));
         var rerun = await app.ProcessNextAsync();
         Assert.Equal((id, JobOutcome.Failed), (rerun.JobId, rerun.Outcome));
-        Assert.Equal(1, (await app.Store.FindAsync(id, CancellationToken.None))!.Attempts);
+        Assert.Equal(2, (await app.Store.FindAsync(id, CancellationToken.None))!.Attempts);
+        Assert.Equal(2, app.Simulator.ChatRequestCount);
     }
 
     [Fact]
@@ -357,7 +358,8 @@ public sealed class HttpApiTests(AzuriteFixture azurite)
         // Assert
         Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.Accepted), (first.StatusCode, again.StatusCode));
         Assert.Equal([JobOutcome.Failed, JobOutcome.Duplicate], outcomes.Select(o => o.Outcome).Order());
-        Assert.Equal(1, (await app.Store.FindAsync(id, CancellationToken.None))!.Attempts);
+        Assert.Equal(2, (await app.Store.FindAsync(id, CancellationToken.None))!.Attempts);
+        Assert.Equal(2, app.Simulator.ChatRequestCount);
     }
 
     [Fact]

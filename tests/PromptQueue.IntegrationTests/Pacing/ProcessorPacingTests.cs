@@ -12,7 +12,7 @@ namespace PromptQueue.IntegrationTests.Pacing;
 public sealed class ProcessorPacingTests(AzuriteFixture azurite)
 {
     [Fact]
-    public async Task Run_PlatformPerMinute429_WaitsUntilTheResetWithoutCountingAnAttempt()
+    public async Task Run_PlatformPerMinute429_WaitsUntilTheResetCountingTheCallButNoFailure()
     {
         // Arrange
         await using var app = await TestApp.StartAsync(azurite);
@@ -26,7 +26,8 @@ public sealed class ProcessorPacingTests(AzuriteFixture azurite)
         // Assert: the job waits for the reset the 429 named, and the shared budget now blocks every instance.
         Assert.Equal(JobOutcome.Deferred, result.Outcome);
         var record = await app.Store.FindAsync(submission.JobId!, CancellationToken.None);
-        Assert.Equal((JobStatus.Waiting, 0, "RateLimitedPerMinute"), (record!.Status, record.Attempts, record.WaitReason));
+        Assert.Equal((JobStatus.Waiting, 1, 0, "RateLimitedPerMinute"), (record!.Status, record.Attempts, record.FailedCalls, record.WaitReason));
+        Assert.Equal(1, app.Simulator.ChatRequestCount);
         Assert.Equal(429, record.ErrorHttpStatus);
         var budget = await app.Get<RequestBudget>().ReadAsync(CancellationToken.None);
         Assert.NotNull(budget.BlockedUntil);
@@ -48,12 +49,12 @@ public sealed class ProcessorPacingTests(AzuriteFixture azurite)
         // Act
         var result = await new ProcessJob(app.Processor).Run(secondMessage, CancellationToken.None);
 
-        // Assert: the second job never reached the API; both wait, neither failed, no attempt is spent.
+        // Assert: the second job never reached the API; both wait, neither failed, and only the call made is counted.
         Assert.Equal(JobOutcome.Deferred, result.Outcome);
         Assert.Equal(1, app.Simulator.ChatRequestCount);
         var firstRecord = await app.Store.FindAsync(firstJobId, CancellationToken.None);
         var secondRecord = await app.Store.FindAsync(second.JobId!, CancellationToken.None);
-        Assert.Equal((JobStatus.Waiting, "AccountProblem", 0), (firstRecord!.Status, firstRecord.WaitReason, firstRecord.Attempts));
+        Assert.Equal((JobStatus.Waiting, "AccountProblem", 1, 0), (firstRecord!.Status, firstRecord.WaitReason, firstRecord.Attempts, firstRecord.FailedCalls));
         Assert.Equal((JobStatus.Waiting, nameof(BudgetWait.Paused), 0), (secondRecord!.Status, secondRecord.WaitReason, secondRecord.Attempts));
         var budget = await app.Get<RequestBudget>().ReadAsync(CancellationToken.None);
         Assert.Contains("HTTP 401", budget.PauseReason, StringComparison.Ordinal);

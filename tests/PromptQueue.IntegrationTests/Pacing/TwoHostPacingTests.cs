@@ -93,7 +93,7 @@ public sealed class TwoHostPacingTests(AzuriteFixture azurite, ITestOutputHelper
     }
 
     [Fact]
-    public async Task RunAsync_BudgetConfiguredAboveTheAccountLimit_LearnsFromThe429sWithoutBurningAttempts()
+    public async Task RunAsync_BudgetConfiguredAboveTheAccountLimit_LearnsFromThe429sCountingEveryCallAndFailingNone()
     {
         // Arrange
         const int jobCount = 45;
@@ -125,7 +125,8 @@ public sealed class TwoHostPacingTests(AzuriteFixture azurite, ITestOutputHelper
         // Assert
         Assert.True(simulator.RateLimitedCount >= 1, "a budget set above the account's limit should have met a platform 429");
         Assert.All(records, record => Assert.Equal(JobStatus.Completed, record.Status));
-        Assert.All(records, record => Assert.Equal(1, record.Attempts));
+        Assert.Equal(simulator.ChatRequestCount, records.Sum(record => record.Attempts));
+        Assert.All(records, record => Assert.Equal(0, record.FailedCalls));
         Assert.Equal(jobCount, simulator.AdmittedCount);
         Assert.Equal(jobCount + simulator.RateLimitedCount, simulator.ChatRequestCount);
         Assert.Equal(0, await PoisonMessageCountAsync(settings));
@@ -135,7 +136,7 @@ public sealed class TwoHostPacingTests(AzuriteFixture azurite, ITestOutputHelper
     }
 
     [Fact]
-    public async Task RunAsync_AnotherAppSpentTheWindowsQuota_JobsWaitForTheResetWithoutBurningAttempts()
+    public async Task RunAsync_AnotherAppSpentTheWindowsQuota_JobsWaitForTheResetCountingEveryCallAndFailingNone()
     {
         // Arrange
         const int jobCount = 5;
@@ -169,7 +170,8 @@ public sealed class TwoHostPacingTests(AzuriteFixture azurite, ITestOutputHelper
         var host429s = simulator.RateLimitedCount - otherApp.RateLimited;
         Assert.True(host429s >= 1, "the hosts should have been refused with a platform 429 at least once");
         Assert.All(records, record => Assert.Equal(JobStatus.Completed, record.Status));
-        Assert.All(records, record => Assert.Equal(1, record.Attempts));
+        Assert.Equal(hostCalls, records.Sum(record => record.Attempts));
+        Assert.All(records, record => Assert.Equal(0, record.FailedCalls));
         Assert.Equal(jobCount + host429s, hostCalls);
         Assert.Equal(0, await PoisonMessageCountAsync(settings));
         var budget = await hostB.Get<RequestBudget>().ReadAsync(CancellationToken.None);

@@ -14,7 +14,7 @@ namespace PromptQueue.IntegrationTests.Shutdown;
 public sealed class ShutdownTests(AzuriteFixture azurite)
 {
     [Fact]
-    public async Task Run_HostCancelsDuringTheModelCall_ReleasesTheJobWithoutCostingAnAttempt()
+    public async Task Run_HostCancelsDuringTheModelCall_ReleasesTheJobCountingTheInterruptedCall()
     {
         // Arrange: the provider hangs, and the Functions host cancels the invocation as it shuts down.
         await using var app = await TestApp.StartAsync(azurite);
@@ -25,10 +25,11 @@ public sealed class ShutdownTests(AzuriteFixture azurite)
         // Act
         var result = await new ProcessJob(app.Processor).Run(message, shutdown.Token);
 
-        // Assert: Waiting and due now, no attempt counted, no claim held, and a fresh message to pick it up.
+        // Assert: Waiting and due now, the call it made counted, no failure, no claim held, and a fresh message to pick it up.
         Assert.Equal(JobOutcome.Deferred, result.Outcome);
         var record = await app.Store.FindAsync(jobId, CancellationToken.None);
-        Assert.Equal((JobStatus.Waiting, "Released", 0), (record!.Status, record.WaitReason, record.Attempts));
+        Assert.Equal((JobStatus.Waiting, "Released", 1, 0), (record!.Status, record.WaitReason, record.Attempts, record.FailedCalls));
+        Assert.Equal(1, app.Simulator.ChatRequestCount);
         Assert.Null(record.ClaimedUntil);
         Assert.True(record.NextAttemptAt <= TimeProvider.System.GetUtcNow());
         await app.JobQueue().DeleteMessageAsync(message.MessageId, message.PopReceipt);
