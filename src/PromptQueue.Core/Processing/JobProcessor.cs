@@ -494,8 +494,9 @@ public sealed partial class JobProcessor(
 
     private async Task<JobProcessingResult> CompleteAsync(JobRecord record, ChatRequest request, ChatCompletion completion, CancellationToken cancellationToken)
     {
+        var heldUntil = record.ClaimedUntil;
         var texts = records.MarkCompleted(record, completion, request);
-        if (!await store.TryUpdateAsync(record, texts, cancellationToken))
+        if (!await StoreWhileClaimedAsync(record, texts, heldUntil, cancellationToken))
         {
             // Our claim lapsed and another worker took the job over: its result is the one that counts.
             LogClaimLost(record.JobId);
@@ -510,8 +511,9 @@ public sealed partial class JobProcessor(
 
     private async Task<JobProcessingResult> FailAsync(JobRecord record, ProviderError error, string? summary, CancellationToken cancellationToken)
     {
+        var heldUntil = record.ClaimedUntil;
         records.MarkFailed(record, error, summary);
-        if (!await store.TryUpdateAsync(record, cancellationToken))
+        if (!await StoreWhileClaimedAsync(record, NoTexts, heldUntil, cancellationToken))
         {
             LogClaimLost(record.JobId);
             return new(record.JobId, JobOutcome.Duplicate);
@@ -560,8 +562,9 @@ public sealed partial class JobProcessor(
         // The message goes out before the status changes: if the write below fails, the job is still Running
         // with a claim, and that message will find it and take it over once the claim lapses.
         await queue.SendAsync(record.JobId, until - time.GetUtcNow(), cancellationToken);
+        var heldUntil = record.ClaimedUntil;
         JobRecordFactory.MarkWaiting(record, until, reason, error);
-        if (!await store.TryUpdateAsync(record, cancellationToken))
+        if (!await StoreWhileClaimedAsync(record, NoTexts, heldUntil, cancellationToken))
         {
             LogClaimLost(record.JobId);
             return new(record.JobId, JobOutcome.Duplicate);
@@ -572,7 +575,55 @@ public sealed partial class JobProcessor(
         return new(record.JobId, JobOutcome.Deferred);
     }
 
+    /// <summary>
+    /// Writes what this worker decided about its claimed job, riding out a storage outage for as long as the claim
+    /// holds: an answer in hand is never thrown away for an outage shorter than that, since the job would otherwise be
+    /// called again. False when the job changed under this worker.
+    /// </summary>
+    /// <remarks>
+    /// A try that failed may still have been stored, its answer lost on the way back; a conflict on the next try then
+    /// finds the job exactly as this worker wrote it, which counts as stored.
+    /// </remarks>
+    private async Task<bool> StoreWhileClaimedAsync(JobRecord record, IReadOnlyDictionary<JobText, string> texts, DateTimeOffset? heldUntil, CancellationToken cancellationToken)
+    {
+        for (var failures = 0; ; failures++)
+        {
+            try
+            {
+                if (await store.TryUpdateAsync(record, texts, cancellationToken))
+                {
+                    return true;
+                }
+
+                if (failures > 0 && await store.FindAsync(record.JobId, cancellationToken) is { } stored && IsSameWrite(stored, record))
+                {
+                    record.ETag = stored.ETag;
+                    return true;
+                }
+
+                return false;
+            }
+            catch (Exception ex) when (StorageFaults.IsTransient(ex) && time.GetUtcNow() + StoreRetryDelay(failures) < heldUntil)
+            {
+                LogStoreRetry(ex, record.JobId, failures + 1);
+                await Task.Delay(StoreRetryDelay(failures), time, cancellationToken);
+            }
+        }
+    }
+
+    private static readonly Dictionary<JobText, string> NoTexts = [];
+
+    /// <summary>Doubling from a quarter of a second up to ten seconds, so a short outage costs little waiting and a long one few tries.</summary>
+    private static TimeSpan StoreRetryDelay(int failures) => TimeSpan.FromMilliseconds(Math.Min(10_000, 250 * Math.Pow(2, Math.Min(failures, 10))));
+
+    private static bool IsSameWrite(JobRecord stored, JobRecord written) =>
+        stored.Status == written.Status && stored.Attempts == written.Attempts && stored.CompletedAt == written.CompletedAt
+        && stored.NextAttemptAt == written.NextAttemptAt && stored.WaitReason == written.WaitReason;
+
     private IDisposable? BeginJobScope(string jobId) => logger.BeginScope(new Dictionary<string, object> { ["JobId"] = jobId });
+
+    [LoggerMessage(LogLevel.Warning, "Job {JobId}: storing its outcome failed (try {Try}); trying again while this worker's claim holds")]
+    private partial void LogStoreRetry(Exception exception, string jobId, int @try);
 
     [LoggerMessage(LogLevel.Information, "Job {JobId} waits for its parent: {Why}")]
     private partial void LogParentPending(string jobId, string why);
