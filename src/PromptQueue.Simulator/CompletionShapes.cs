@@ -75,13 +75,26 @@ internal static class CompletionShapes
         ["choices"] = new JsonArray(Choice("delta", new JsonObject { ["content"] = string.Empty }, "error")),
     };
 
+    /// <summary>The recorded in-band 400: the error beside a choice with finish_reason null, and the usage in the same chunk.</summary>
+    public static JsonObject TokenLimitErrorChunk(CompletionPlan plan) => new()
+    {
+        ["id"] = plan.Id,
+        ["provider"] = CompletionPlan.Provider,
+        ["model"] = plan.Model,
+        ["object"] = "chat.completion.chunk",
+        ["created"] = plan.Created,
+        ["choices"] = new JsonArray(Choice("delta", RoleDelta(), null)),
+        ["error"] = TokenLimitError(),
+        ["usage"] = Usage(plan),
+    };
+
     /// <summary>A non-streaming <c>chat.completion</c>; <paramref name="failedMidway"/> marks one cut short by a provider failure.</summary>
     public static JsonObject Completion(CompletionPlan plan, string content, bool failedMidway)
     {
         var choice = Choice("message", Message(plan, content), failedMidway ? "error" : plan.FinishReason);
         if (failedMidway)
         {
-            choice["error"] = MidStreamError();
+            choice["error"] = plan.Directives.Error == ErrorMode.TokenLimit ? TokenLimitError() : MidStreamError();
         }
 
         return new JsonObject
@@ -213,6 +226,8 @@ internal static class CompletionShapes
         ["cost"] = 0,
         ["is_byok"] = false,
     };
+
+    private static JsonObject TokenLimitError() => new() { ["code"] = 400, ["message"] = "Token limit reached" };
 
     private static JsonObject MidStreamError() => new()
     {

@@ -22,7 +22,7 @@ internal static class JsonCompletionWriter
         }
 
         // A provider failure after generation began is reported next to the partial text (OpenRouter's non-streaming skin).
-        var failedMidway = directives.Error == ErrorMode.MidStream;
+        var failedMidway = directives.Error is ErrorMode.MidStream or ErrorMode.TokenLimit;
         var content = failedMidway ? plan.Answer[..(plan.Answer.Length / 2)] : plan.Answer;
         var json = CompletionShapes.Completion(plan, content, failedMidway).ToJsonString(SimulatorJson.Options);
         if (directives.Malformed)

@@ -21,6 +21,9 @@ internal enum ErrorMode
 {
     None,
     MidStream,
+
+    /// <summary>The recorded in-band 400 "Token limit reached" under HTTP 200: finish_reason null, usage attached.</summary>
+    TokenLimit,
     FinishError,
     Bare200,
 }
@@ -141,6 +144,7 @@ internal sealed partial record SimDirectives
     private static ErrorMode? TryReadError(string? value) => value?.ToLowerInvariant() switch
     {
         "midstream" => ErrorMode.MidStream,
+        "token-limit" => ErrorMode.TokenLimit,
         "finish-error" => ErrorMode.FinishError,
         "bare-200" => ErrorMode.Bare200,
         _ => null,

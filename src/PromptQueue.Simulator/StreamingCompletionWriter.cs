@@ -120,6 +120,12 @@ internal sealed class StreamingCompletionWriter(HttpContext context, CompletionP
             return BodyOutcome.Ended;
         }
 
+        if (directives.Error == ErrorMode.TokenLimit)
+        {
+            await WriteChunkAsync(CompletionShapes.TokenLimitErrorChunk(plan));
+            return BodyOutcome.Ended;
+        }
+
         if (directives.Reset)
         {
             throw ConnectionReset.TruncateStartedResponse();

@@ -199,6 +199,24 @@ public sealed class DirectiveTests(SharedSimulator shared) : IClassFixture<Share
     }
 
     [Fact]
+    public async Task Stream_TokenLimitDirective_EndsWithTheRecordedInBand400AndItsUsage()
+    {
+        // Arrange
+        using var client = shared.CreateClient();
+
+        // Act
+        var reply = await ChatCalls.StreamAsync(client, "Tell me a long story [[sim:error=token-limit]]");
+
+        // Assert: as recorded, the error's choice has finish_reason null and the usage rides in the same chunk.
+        Assert.False(reply.EndsWithDone);
+        Assert.NotEmpty(reply.Content);
+        var last = reply.Chunks[^1];
+        Assert.Equal("""{"code":400,"message":"Token limit reached"}""", last["error"]!.ToJsonString());
+        Assert.Null((string?)StreamedReply.Choice(last)["finish_reason"]);
+        Assert.True(last.ContainsKey("usage"));
+    }
+
+    [Fact]
     public async Task Complete_MidStreamErrorDirective_ReportsErrorBesidePartialContent()
     {
         // Arrange

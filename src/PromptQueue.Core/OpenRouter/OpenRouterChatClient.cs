@@ -158,7 +158,7 @@ public sealed class OpenRouterChatClient : IChatCompletionClient
     }
 
     /// <summary>Adds one chunk, or returns the failure it reports.</summary>
-    private ChatRetryLater? AddChunk(ChatStreamAccumulator accumulator, string json, bool requireChoices = false)
+    private ChatOutcome? AddChunk(ChatStreamAccumulator accumulator, string json, bool requireChoices = false)
     {
         JsonDocument document;
         try
@@ -190,7 +190,7 @@ public sealed class OpenRouterChatClient : IChatCompletionClient
         }
     }
 
-    private ChatRetryLater DescribeInBandError(string json, JsonElement error, string? providerName)
+    private ChatOutcome DescribeInBandError(string json, JsonElement error, string? providerName)
     {
         var payload = OpenRouterErrorPayload.FromError(error);
         var redacted = _redactor.Redact(json);

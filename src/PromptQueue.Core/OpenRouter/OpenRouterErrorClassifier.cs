@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace PromptQueue.Core.OpenRouter;
 
 /// <summary>
@@ -19,30 +21,18 @@ internal static class OpenRouterErrorClassifier
     public static ChatOutcome ClassifyHttpError(int status, OpenRouterErrorPayload? error, string? rawBody, RetryHints hints)
     {
         ArgumentNullException.ThrowIfNull(hints);
-        var described = Describe(status, error, rawBody);
-        var availability = error?.Availability;
-
-        return status switch
-        {
-            // The account itself is refused (bad key, no credits): every job would fail the same way.
-            401 or 402 => new ChatSystemicFailure(described),
-            // The availability verdict is explicit, so it beats the status code.
-            _ when availability?.Retryable == true =>
-                new ChatRetryLater(RetryReason.CapacityExhausted, described, availability.RetryAfter ?? hints.RetryAfter, hints.RateLimit),
-            _ when availability?.Retryable == false => new ChatFailed(described),
-            429 => ClassifyRateLimit(described, error, hints),
-            408 or 504 or 524 => new ChatRetryLater(RetryReason.Timeout, described, hints.RetryAfter, hints.RateLimit),
-            >= 500 => new ChatRetryLater(RetryReason.ServerError, described, hints.RetryAfter, hints.RateLimit),
-            // 400, 403, 404 (No endpoints found), 413, 422 and anything else: the same request would be refused again.
-            _ => new ChatFailed(described),
-        };
+        return Classify(status, Describe(status, error, rawBody), error, hints, inBand: false);
     }
 
-    /// <summary>Classifies an error delivered inside a 200 response: a stream chunk or a bare error body.</summary>
+    /// <summary>
+    /// Classifies an error delivered inside a 200 response (a stream chunk, or a bare error body) by its code, with
+    /// the same table as an HTTP error: a 400 such as "Token limit reached" would be refused again, so it is not
+    /// retried. A code that is no HTTP status (for example "server_error") means the stream broke, which is retried.
+    /// </summary>
     /// <param name="error">The error object found in the chunk or body.</param>
     /// <param name="rawJson">The chunk or body as received, for the record.</param>
     /// <param name="providerName">The provider named by the stream, for errors that do not name one.</param>
-    public static ChatRetryLater ClassifyInBandError(OpenRouterErrorPayload error, string rawJson, string? providerName)
+    public static ChatOutcome ClassifyInBandError(OpenRouterErrorPayload error, string rawJson, string? providerName)
     {
         ArgumentNullException.ThrowIfNull(error);
         var described = new ProviderError(
@@ -52,7 +42,30 @@ internal static class OpenRouterErrorClassifier
             error.ErrorType,
             error.ProviderName ?? providerName,
             Truncate(rawJson));
-        return new ChatRetryLater(RetryReason.MidStreamError, described, null, null);
+        return int.TryParse(error.Code, NumberStyles.None, CultureInfo.InvariantCulture, out var status) && status is >= 400 and <= 599
+            ? Classify(status, described, error, RetryHints.None, inBand: true)
+            : new ChatRetryLater(RetryReason.MidStreamError, described, null, null);
+    }
+
+    /// <summary>The one table: what an error's status says to do, whether it came as the response's status or in its body.</summary>
+    private static ChatOutcome Classify(int status, ProviderError described, OpenRouterErrorPayload? error, RetryHints hints, bool inBand)
+    {
+        var availability = error?.Availability;
+        return status switch
+        {
+            // The account itself is refused (bad key, no credits): every job would fail the same way.
+            401 or 402 => new ChatSystemicFailure(described),
+            // The availability verdict is explicit, so it beats the status code.
+            _ when availability?.Retryable == true =>
+                new ChatRetryLater(RetryReason.CapacityExhausted, described, availability.RetryAfter ?? hints.RetryAfter, hints.RateLimit),
+            _ when availability?.Retryable == false => new ChatFailed(described),
+            429 => ClassifyRateLimit(described, error, hints, inBand),
+            408 or 504 or 524 => new ChatRetryLater(RetryReason.Timeout, described, hints.RetryAfter, hints.RateLimit),
+            // A stream that broke off with a server error after it began is the same transient trouble as a broken stream.
+            >= 500 => new ChatRetryLater(inBand ? RetryReason.MidStreamError : RetryReason.ServerError, described, hints.RetryAfter, hints.RateLimit),
+            // 400, 403, 404 (No endpoints found), 413, 422 and anything else: the same request would be refused again.
+            _ => new ChatFailed(described),
+        };
     }
 
     /// <summary>A stream that ended with finish_reason "error" but no error object.</summary>
@@ -74,10 +87,19 @@ internal static class OpenRouterErrorClassifier
     public static ChatRetryLater NetworkFailure(int? status, string message) =>
         ClientObserved(RetryReason.NetworkError, status, "network_error", message, null, null);
 
-    private static ChatRetryLater ClassifyRateLimit(ProviderError described, OpenRouterErrorPayload? error, RetryHints hints)
+    private static ChatRetryLater ClassifyRateLimit(ProviderError described, OpenRouterErrorPayload? error, RetryHints hints, bool inBand)
     {
         var rateLimit = hints.RateLimit ?? error?.EchoedRateLimit;
-        return new ChatRetryLater(RateLimitReason(error), described, hints.RetryAfter, rateLimit);
+        var reason = RateLimitReason(error);
+
+        // OpenRouter checks the account's limits before a response begins; a 429 that tells no more and arrives inside
+        // one came from the provider serving it, and says nothing about the account.
+        if (inBand && reason == RetryReason.RateLimited)
+        {
+            reason = RetryReason.UpstreamRateLimited;
+        }
+
+        return new ChatRetryLater(reason, described, hints.RetryAfter, rateLimit);
     }
 
     private static RetryReason RateLimitReason(OpenRouterErrorPayload? error)

@@ -221,7 +221,7 @@ public sealed class OpenRouterChatClientTests
     }
 
     [Fact]
-    public async Task CompleteAsync_MidStreamErrorChunk_RetriesLaterAsMidStreamError()
+    public async Task CompleteAsync_MidStreamRateLimitChunk_RetriesLaterAsTheProvidersRateLimit()
     {
         // Arrange
         var stream = OpenRouterSamples.Stream(
@@ -234,14 +234,14 @@ public sealed class OpenRouterChatClientTests
 
         // Assert
         var retry = Assert.IsType<ChatRetryLater>(outcome);
-        Assert.Equal(RetryReason.MidStreamError, retry.Reason);
+        Assert.Equal(RetryReason.UpstreamRateLimited, retry.Reason);
         Assert.Equal("rate_limit_exceeded", retry.Error.Code);
         Assert.Equal("OpenAI", retry.Error.ProviderName);
         Assert.Equal(OpenRouterSamples.MidStreamErrorChunk, retry.Error.RawBody);
     }
 
     [Fact]
-    public async Task CompleteAsync_ErrorChunkWithNullFinishReason_IsStillAnError()
+    public async Task CompleteAsync_TokenLimitErrorChunk_FailsWithoutRetry()
     {
         // Arrange: the recorded "Token limit reached" chunk, after chunks that already said finish_reason "length".
         var stream = OpenRouterSamples.Stream(
@@ -252,11 +252,10 @@ public sealed class OpenRouterChatClientTests
         // Act
         var outcome = await client.CompleteAsync(TestClients.Request(), CancellationToken.None);
 
-        // Assert
-        var retry = Assert.IsType<ChatRetryLater>(outcome);
-        Assert.Equal(RetryReason.MidStreamError, retry.Reason);
-        Assert.Equal("400", retry.Error.Code);
-        Assert.Equal("Token limit reached", retry.Error.Message);
+        // Assert: a 400 in the stream is as deterministic as a 400 status; retrying would spend requests in vain.
+        var failed = Assert.IsType<ChatFailed>(outcome);
+        Assert.Equal((200, "400"), (failed.Error.HttpStatus, failed.Error.Code));
+        Assert.Equal("Token limit reached", failed.Error.Message);
     }
 
     [Fact]

@@ -263,16 +263,16 @@ public sealed class OpenRouterErrorClassifierTests
     }
 
     [Fact]
-    public void ClassifyInBandError_DocumentedMidStreamChunk_RetriesLaterAsMidStreamError()
+    public void ClassifyInBandError_DocumentedMidStreamChunk_RetriesLaterAsTheProvidersRateLimit()
     {
-        // Arrange
+        // Arrange: a 429 inside a stream that had begun; OpenRouter checks the account's limits before any response.
         var error = InBandError(OpenRouterSamples.MidStreamErrorChunk);
 
         // Act
-        var retry = OpenRouterErrorClassifier.ClassifyInBandError(error, OpenRouterSamples.MidStreamErrorChunk, "OpenAI");
+        var retry = Assert.IsType<ChatRetryLater>(OpenRouterErrorClassifier.ClassifyInBandError(error, OpenRouterSamples.MidStreamErrorChunk, "OpenAI"));
 
         // Assert
-        Assert.Equal(RetryReason.MidStreamError, retry.Reason);
+        Assert.Equal(RetryReason.UpstreamRateLimited, retry.Reason);
         Assert.Equal(200, retry.Error.HttpStatus);
         Assert.Equal("rate_limit_exceeded", retry.Error.Code);
         Assert.Equal("Rate limit exceeded", retry.Error.Message);
@@ -287,11 +287,40 @@ public sealed class OpenRouterErrorClassifierTests
         var error = InBandError(OpenRouterSamples.MidStreamErrorChunkWithStringCode);
 
         // Act
-        var retry = OpenRouterErrorClassifier.ClassifyInBandError(error, OpenRouterSamples.MidStreamErrorChunkWithStringCode, null);
+        var retry = Assert.IsType<ChatRetryLater>(OpenRouterErrorClassifier.ClassifyInBandError(error, OpenRouterSamples.MidStreamErrorChunkWithStringCode, null));
 
         // Assert
+        Assert.Equal(RetryReason.MidStreamError, retry.Reason);
         Assert.Equal("server_error", retry.Error.Code);
         Assert.Equal("Provider disconnected unexpectedly", retry.Error.Message);
+    }
+
+    [Theory]
+    [InlineData("""{"error":{"code":400,"message":"Token limit reached"}}""", typeof(ChatFailed), null)]
+    [InlineData("""{"error":{"code":"400","message":"Bad request"}}""", typeof(ChatFailed), null)]
+    [InlineData("""{"error":{"code":403,"message":"Request blocked by moderation"}}""", typeof(ChatFailed), null)]
+    [InlineData("""{"error":{"code":404,"message":"No endpoints found"}}""", typeof(ChatFailed), null)]
+    [InlineData("""{"error":{"code":401,"message":"User not found"}}""", typeof(ChatSystemicFailure), null)]
+    [InlineData("""{"error":{"code":402,"message":"Insufficient credits"}}""", typeof(ChatSystemicFailure), null)]
+    [InlineData("""{"error":{"code":502,"message":"Provider disconnected mid-stream"}}""", typeof(ChatRetryLater), RetryReason.MidStreamError)]
+    [InlineData("""{"error":{"code":524,"message":"Request timed out"}}""", typeof(ChatRetryLater), RetryReason.Timeout)]
+    [InlineData("""{"error":{"code":429,"message":"Rate limit exceeded: free-models-per-day. Add 10 credits"}}""", typeof(ChatRetryLater), RetryReason.RateLimitedPerDay)]
+    [InlineData("""{"error":{"code":"server_error","message":"Provider disconnected unexpectedly"}}""", typeof(ChatRetryLater), RetryReason.MidStreamError)]
+    [InlineData("""{"error":{"message":"no code at all"}}""", typeof(ChatRetryLater), RetryReason.MidStreamError)]
+    public void ClassifyInBandError_Code_IsClassifiedByTheSameTableAsAnHttpStatus(string body, Type expected, RetryReason? reason)
+    {
+        // Arrange
+        var error = InBandError(body);
+
+        // Act
+        var outcome = OpenRouterErrorClassifier.ClassifyInBandError(error, body, null);
+
+        // Assert
+        Assert.IsType(expected, outcome);
+        if (reason is not null)
+        {
+            Assert.Equal(reason, ((ChatRetryLater)outcome).Reason);
+        }
     }
 
     [Fact]

@@ -163,6 +163,25 @@ public sealed class ProcessJobTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Run_InBandTokenLimitErrorUnderHttp200_FailsAfterOneCallWithTheProviderError()
+    {
+        // Arrange: six attempts are allowed, and a retry would meet the same limit each time.
+        await using var app = await TestApp.StartAsync(azurite, s => s["PromptQueue:MaxAttempts"] = "6");
+        var jobId = await app.SubmitAsync("""{"prompt":"Too long an answer [[sim:error=token-limit]]"}""");
+
+        // Act
+        var result = await app.ProcessNextAsync();
+
+        // Assert
+        Assert.Equal(new JobProcessingResult(jobId, JobOutcome.Failed), result);
+        var record = (await app.Store.FindAsync(jobId, CancellationToken.None))!;
+        Assert.Equal((JobStatus.Failed, "400", 1), (record.Status, record.ErrorCode, record.Attempts));
+        Assert.Contains("Token limit reached", record.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(1, app.Simulator.ChatRequestCount);
+        Assert.Empty((await app.JobQueue().PeekMessagesAsync(32)).Value);
+    }
+
+    [Fact]
     public async Task Run_ModelNotFound_FailsPermanentlyWithoutRetry()
     {
         // Arrange
