@@ -8,8 +8,11 @@ public sealed record ChatRequest
     /// <summary>The model to use; when this and <see cref="Models"/> are both empty the configured default model is used.</summary>
     public string? Model { get; init; }
 
-    /// <summary>Fallback models in priority order.</summary>
+    /// <summary>Fallback models in priority order, tried by OpenRouter after <see cref="Model"/>.</summary>
     public IReadOnlyList<string>? Models { get; init; }
+
+    /// <summary>Every model the call may be served by: the first, then the fallbacks.</summary>
+    public IEnumerable<string> AllModels => (Model is null ? [] : new[] { Model }).Concat(Models ?? []);
 
     public required IReadOnlyList<ChatMessage> Messages { get; init; }
 

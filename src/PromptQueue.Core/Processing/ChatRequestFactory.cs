@@ -7,12 +7,23 @@ namespace PromptQueue.Core.Processing;
 /// <summary>Turns a v1 job into the chat completions request sent to OpenRouter.</summary>
 public sealed class ChatRequestFactory(IOptions<OpenRouterOptions> options)
 {
-    /// <summary>The model a job asks for, or the configured default.</summary>
+    /// <summary>
+    /// The model a job asks for first: its <c>model</c>, else the first of its <c>models</c> (OpenRouter's fallback list
+    /// in priority order), else the configured default.
+    /// </summary>
     public string ModelFor(PromptJob job)
     {
         ArgumentNullException.ThrowIfNull(job);
-        return job.Model ?? options.Value.DefaultModel;
+        return job.Model ?? (job.Models is [var first, ..] ? first : options.Value.DefaultModel);
     }
+
+    /// <summary>The fallbacks after <see cref="ModelFor"/>: all of <c>models</c> beside a <c>model</c>, or the rest of them without one.</summary>
+    private static IReadOnlyList<string>? FallbacksFor(PromptJob job) => job switch
+    {
+        { Model: not null } => job.Models,
+        { Models: [_, _, ..] } => [.. job.Models.Skip(1)],
+        _ => null,
+    };
 
     /// <summary>The request for a job; a continuation sends its parent's conversation first.</summary>
     /// <param name="job">The job.</param>
@@ -23,7 +34,7 @@ public sealed class ChatRequestFactory(IOptions<OpenRouterOptions> options)
         return new ChatRequest
         {
             Model = ModelFor(job),
-            Models = job.Models,
+            Models = FallbacksFor(job),
             Messages = [.. history ?? [], .. OwnMessages(job)],
             Reasoning = job.Reasoning is { } r ? new ReasoningOptions { Effort = r.Effort, MaxTokens = r.MaxTokens, Exclude = r.Exclude } : null,
             Temperature = job.Temperature,

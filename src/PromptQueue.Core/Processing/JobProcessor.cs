@@ -316,7 +316,8 @@ public sealed partial class JobProcessor(
     /// <returns>The outcome with the request that produced it (the fallback's, when it was used), or the deferral.</returns>
     private async Task<(ChatOutcome? Chat, ChatRequest? Request, JobProcessingResult? Deferred)> CallModelAsync(JobRecord record, ChatRequest request, CancellationToken cancellationToken)
     {
-        var slot = budget.Meters(request.Model!) ? await budget.AcquireAsync(cancellationToken) : null;
+        // Any free model in the chain may serve the call and spend a free request, so any one of them meters it.
+        var slot = request.AllModels.Any(budget.Meters) ? await budget.AcquireAsync(cancellationToken) : null;
         if (slot is BudgetDeferred { Reason: BudgetWait.DailyLimit } && FallbackFor(request) is { } paid)
         {
             LogFallback(record.JobId, request.Model, paid.Model, "today's free requests are spent");
@@ -455,9 +456,10 @@ public sealed partial class JobProcessor(
     }
 
     /// <summary>The same request on the configured paid fallback, when one is set and the request is on a free model.</summary>
+    /// <remarks>The job's own free fallbacks are dropped from it: they are what is gone or spent.</remarks>
     private ChatRequest? FallbackFor(ChatRequest request) =>
         _options.FallbackModel is { Length: > 0 } fallback && request.Model is { } model && model.EndsWith(":free", StringComparison.Ordinal) && model != fallback
-            ? request with { Model = fallback }
+            ? request with { Model = fallback, Models = request.Models?.Where(m => !m.EndsWith(":free", StringComparison.Ordinal)).ToList() is { Count: > 0 } paid ? paid : null }
             : null;
 
     /// <summary>OpenRouter no longer serves the model: a :free promotion ended, or no provider is left for it.</summary>

@@ -61,6 +61,29 @@ public sealed class ProcessorPacingTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Run_OnlyModelsGiven_SendsTheFirstAsTheModelAndAFreeFallbackIsMetered()
+    {
+        // Arrange: today's one free request is spent; the job names a paid model first and a free one after it.
+        await using var app = await TestApp.StartAsync(azurite, s => s["Budget:RequestsPerDay"] = "1");
+        await app.SubmitAsync("""{"prompt":"the last free request of the day"}""");
+        await app.ProcessNextAsync();
+        var paidFirst = await app.SubmitAsync("""{"prompt":"paid first","models":["openai/gpt-oss-120b","openai/gpt-oss-20b:free"]}""");
+        var paidOnly = await app.SubmitAsync("""{"prompt":"paid only","models":["openai/gpt-oss-120b","openai/gpt-oss-20b"]}""");
+
+        // Act
+        var results = await app.ProcessVisibleAsync();
+
+        // Assert: the free fallback could spend a free request, so that job waits; the paid-only one runs.
+        Assert.Contains(new JobProcessingResult(paidFirst, JobOutcome.Deferred), results);
+        Assert.Contains(new JobProcessingResult(paidOnly, JobOutcome.Completed), results);
+        var sent = app.Simulator.ReceivedBodies.Single(body => body.Contains("paid only", StringComparison.Ordinal));
+        using var request = System.Text.Json.JsonDocument.Parse(sent);
+        Assert.Equal("openai/gpt-oss-120b", request.RootElement.GetProperty("model").GetString());
+        Assert.Equal(["openai/gpt-oss-20b"], request.RootElement.GetProperty("models").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal("openai/gpt-oss-120b", (await app.Store.FindAsync(paidOnly, CancellationToken.None))!.RequestedModel);
+    }
+
+    [Fact]
     public async Task Run_DailyLimitSpent_DefersToMidnightWithoutCallingTheApi()
     {
         // Arrange
