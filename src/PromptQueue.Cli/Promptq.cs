@@ -20,6 +20,9 @@ public static class Promptq
     public const int ExitUnavailable = 69;
     public const int ExitJobsFailed = 3;
 
+    /// <summary>The configuration cannot work as it stands (sysexits' EX_CONFIG); the message names the setting.</summary>
+    public const int ExitConfig = 78;
+
     private const string Usage = """
         promptq: PromptQueue's standalone host.
 
@@ -52,7 +55,8 @@ public static class Promptq
                                    and shell history.
 
         Configuration (environment variables or appsettings.json):
-          OPENROUTER_API_KEY       OpenRouter API key. Without it, the built-in simulator answers.
+          OPENROUTER_API_KEY       OpenRouter API key. Without it, the built-in simulator answers, but only when
+                                   storage is the local Azurite (or OpenRouter__UseSimulator=true).
           OpenRouter__DefaultModel Model for jobs that name none (default openai/gpt-oss-120b:free).
           AzureWebJobsStorage      Storage connection string. Without it, Azurite is used (and started if needed).
           PromptQueue__Telemetry__Console=true
@@ -103,6 +107,11 @@ public static class Promptq
                 ? await ApiCommands.RunAsync(words, Console.OpenStandardInput(), output, errors, Environment.GetEnvironmentVariable, cancel.Token)
                 : await ExecuteAsync(words, serve, verbose, output, errors, cancel.Token);
         }
+        catch (LocalSetupException ex)
+        {
+            await errors.WriteLineAsync($"promptq: {ex.Message}");
+            return ExitConfig;
+        }
         catch (Exception ex) when (Describe(ex) is { } message)
         {
             await errors.WriteLineAsync($"promptq: {message}");
@@ -142,7 +151,7 @@ public static class Promptq
             builder.Logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
         }
 
-        await using var local = await LocalEnvironment.PrepareAsync(builder.Configuration, errors, cancellationToken);
+        await using var local = await LocalEnvironment.PrepareAsync(builder.Configuration, errors, needsModel: verb is "run" or "work" or "serve", cancellationToken);
         builder.Configuration.AddInMemoryCollection(local.Settings);
         builder.Services.AddPromptQueueCore(builder.Configuration);
         builder.Services.AddPromptQueueTelemetry(builder.Configuration, serviceName: "promptq");

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using PromptQueue.Core;
 using PromptQueue.Core.OpenRouter;
+using PromptQueue.Core.Storage;
 using PromptQueue.Simulator;
 
 namespace PromptQueue.Cli.Local;
@@ -13,6 +14,9 @@ namespace PromptQueue.Cli.Local;
 public sealed class LocalEnvironment : IAsyncDisposable
 {
     public const string ApiKeyVariable = "OPENROUTER_API_KEY";
+
+    /// <summary>Asks for the simulator (true) or forbids it (false) whatever the storage; unset, local storage decides.</summary>
+    public const string UseSimulatorSetting = "OpenRouter:UseSimulator";
 
     /// <summary>Azurite's default ports, so that Storage Explorer and <c>func start</c> find the same data.</summary>
     private const int DefaultBlobPort = 10000;
@@ -32,15 +36,27 @@ public sealed class LocalEnvironment : IAsyncDisposable
     /// <summary>True when answers come from the simulator rather than a real model.</summary>
     public bool UsesSimulator => _simulator is not null;
 
-    public static async Task<LocalEnvironment> PrepareAsync(IConfiguration configuration, TextWriter notices, CancellationToken cancellationToken)
+    /// <summary>Finds or starts storage, and, when <paramref name="needsModel"/>, decides where answers come from.</summary>
+    /// <exception cref="LocalSetupException">No key is set and the simulator may not answer for this storage.</exception>
+    public static async Task<LocalEnvironment> PrepareAsync(IConfiguration configuration, TextWriter notices, bool needsModel, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(notices);
         var environment = new LocalEnvironment();
         try
         {
+            // Decided before anything starts: a refusal leaves nothing running behind it.
+            var simulate = needsModel && DecideSimulator(configuration);
             await environment.PrepareStorageAsync(configuration, notices, cancellationToken);
-            await environment.PrepareModelAsync(configuration, notices, cancellationToken);
+            if (simulate)
+            {
+                await environment.StartSimulatorAsync(notices, cancellationToken);
+            }
+            else if (configuration[ApiKeyVariable] is { Length: > 0 } apiKey)
+            {
+                environment.Settings[$"{OpenRouterOptions.SectionName}:{nameof(OpenRouterOptions.ApiKey)}"] = apiKey;
+            }
+
             return environment;
         }
         catch
@@ -84,20 +100,44 @@ public sealed class LocalEnvironment : IAsyncDisposable
         Settings[name] = _azurite.ConnectionString;
     }
 
-    private async Task PrepareModelAsync(IConfiguration configuration, TextWriter notices, CancellationToken cancellationToken)
+    /// <summary>
+    /// True when answers should come from the simulator: no key is set, and the storage is the local Azurite (or the
+    /// simulator was asked for). Simulated answers stored in a real account would pass for real ones, so without a
+    /// key and with real storage promptq refuses to start.
+    /// </summary>
+    private static bool DecideSimulator(IConfiguration configuration)
     {
-        var apiKey = configuration[ApiKeyVariable];
-        if (!string.IsNullOrWhiteSpace(apiKey))
+        if (!string.IsNullOrWhiteSpace(configuration[ApiKeyVariable])
+            || !string.IsNullOrWhiteSpace(configuration[$"{OpenRouterOptions.SectionName}:{nameof(OpenRouterOptions.ApiKey)}"]))
         {
-            Settings[$"{OpenRouterOptions.SectionName}:{nameof(OpenRouterOptions.ApiKey)}"] = apiKey;
-            return;
+            return false;
         }
 
-        if (!string.IsNullOrWhiteSpace(configuration[$"{OpenRouterOptions.SectionName}:{nameof(OpenRouterOptions.ApiKey)}"]))
+        var asked = configuration[UseSimulatorSetting] is { Length: > 0 } value
+            ? bool.TryParse(value, out var parsed) ? parsed : throw new LocalSetupException($"{SettingName(UseSimulatorSetting)} must be true or false, not '{value}'.")
+            : (bool?)null;
+        if (asked == false)
         {
-            return;
+            throw new LocalSetupException($"no OpenRouter API key is set and {SettingName(UseSimulatorSetting)}=false forbids the simulator: set {ApiKeyVariable}.");
         }
 
+        var name = PromptQueueOptions.StorageConnectionName;
+        var storageIsLocal = (string.IsNullOrWhiteSpace(configuration[name]) && !configuration.GetSection(name).GetChildren().Any())
+            || StorageClients.IsLocalEmulator(configuration, name);
+        if (asked == true || storageIsLocal)
+        {
+            return true;
+        }
+
+        throw new LocalSetupException(
+            $"no OpenRouter API key is set, and {name} is not the local Azurite: simulated answers would be stored as real ones. " +
+            $"Set {ApiKeyVariable} to call OpenRouter, or {SettingName(UseSimulatorSetting)}=true to store simulated answers in that storage anyway.");
+    }
+
+    private static string SettingName(string key) => key.Replace(":", "__", StringComparison.Ordinal);
+
+    private async Task StartSimulatorAsync(TextWriter notices, CancellationToken cancellationToken)
+    {
         _simulator = await OpenRouterSimulator.StartAsync(new SimulatorOptions(), cancellationToken);
         Settings[$"{OpenRouterOptions.SectionName}:{nameof(OpenRouterOptions.BaseUrl)}"] = _simulator.BaseUrl.ToString();
         await notices.WriteLineAsync(
@@ -136,3 +176,6 @@ public sealed class LocalEnvironment : IAsyncDisposable
         }
     }
 }
+
+/// <summary>The local environment cannot be prepared as configured; the message names the setting to change.</summary>
+public sealed class LocalSetupException(string message) : Exception(message);

@@ -33,6 +33,40 @@ public static class StorageClients
             _ => throw new InvalidOperationException("Unreachable: Resolve returns a connection string or a URI."),
         };
 
+    /// <summary>
+    /// True when the storage setting names the local emulator (Azurite): <c>UseDevelopmentStorage=true</c>, its
+    /// well-known account, or endpoints on this machine only. Simulated answers may be stored there, never elsewhere.
+    /// </summary>
+    public static bool IsLocalEmulator(IConfiguration configuration, string connectionName)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (configuration[connectionName] is { Length: > 0 } connectionString)
+        {
+            var parts = connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(part => part.Split('=', 2))
+                .Where(pair => pair.Length == 2)
+                .GroupBy(pair => pair[0].Trim(), StringComparer.OrdinalIgnoreCase)
+                .ToDictionary(group => group.Key, group => group.Last()[1].Trim(), StringComparer.OrdinalIgnoreCase);
+            if ((parts.TryGetValue("UseDevelopmentStorage", out var development) && development.Equals("true", StringComparison.OrdinalIgnoreCase))
+                || (parts.TryGetValue("AccountName", out var account) && account.Equals(EmulatorAccountName, StringComparison.OrdinalIgnoreCase)))
+            {
+                return true;
+            }
+
+            var endpoints = parts.Where(part => part.Key.EndsWith("Endpoint", StringComparison.OrdinalIgnoreCase)).Select(part => part.Value).ToList();
+            return endpoints.Count > 0 && endpoints.All(IsLoopback);
+        }
+
+        var uris = configuration.GetSection(connectionName).GetChildren().Where(child => child.Key.EndsWith("ServiceUri", StringComparison.OrdinalIgnoreCase)).Select(child => child.Value).ToList();
+        return uris.Count > 0 && uris.All(uri => uri is not null && IsLoopback(uri));
+    }
+
+    /// <summary>The account every storage emulator serves, whatever host it runs on.</summary>
+    private const string EmulatorAccountName = "devstoreaccount1";
+
+    private static bool IsLoopback(string uri) =>
+        Uri.TryCreate(uri, UriKind.Absolute, out var parsed) && (parsed.IsLoopback || parsed.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase));
+
     private static (string? ConnectionString, Uri? ServiceUri, TokenCredential? Credential) Resolve(IConfiguration configuration, string connectionName, string serviceUriKey)
     {
         ArgumentNullException.ThrowIfNull(configuration);

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
+using PromptQueue.Cli;
 using PromptQueue.IntegrationTests.Infrastructure;
 
 namespace PromptQueue.IntegrationTests.Cli;
@@ -94,6 +95,28 @@ public sealed partial class PromptqEndToEndTests(AzuriteFixture azurite) : IDisp
         Assert.Equal("Completed", status);
         Assert.Equal(0, stopped.ExitCode);
         Assert.Contains("Stopped.", stopped.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("work")]
+    [InlineData("serve", "--dev")]
+    public async Task WorkOrServe_NoKeyAndRealStorage_RefusesToStartNamingTheSetting(params string[] args)
+    {
+        // Arrange: a real account's connection string; simulated answers must never be stored there as real ones.
+        var environment = new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = "DefaultEndpointsProtocol=https;AccountName=contoso;AccountKey=a2V5;EndpointSuffix=core.windows.net",
+        };
+
+        // Act
+        var result = await PromptqProcess.RunAsync(environment, args);
+
+        // Assert
+        Assert.Equal(Promptq.ExitConfig, result.ExitCode);
+        Assert.Contains("OPENROUTER_API_KEY", result.Errors, StringComparison.Ordinal);
+        Assert.Contains("OpenRouter__UseSimulator=true", result.Errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("simulator at http", result.Errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Errors, StringComparison.Ordinal);
     }
 
     [Fact]
