@@ -69,8 +69,8 @@ public sealed class JobApi(
 
         var json = Encoding.UTF8.GetString(bytes);
         var jobId = read.Job.Id ?? JobIds.New(time.GetUtcNow());
-        var binding = idempotencyKey is null ? null : await idempotencyKeys.BindAsync(idempotencyKey, jobId, JobRecordFactory.Hash(json), cancellationToken);
-        if (binding is not null && binding.RequestHash != JobRecordFactory.Hash(json))
+        var binding = idempotencyKey is null ? null : await idempotencyKeys.BindAsync(idempotencyKey, jobId, JobRecordFactory.RequestHashOf(json), cancellationToken);
+        if (binding is not null && !JobRecordFactory.IsSameRequest(binding.RequestHash, json))
         {
             return ApiResponse.Problem(409, "Idempotency-Key reused", "this Idempotency-Key was already used for a different request; use a new key for a new job");
         }

@@ -214,7 +214,7 @@ public sealed partial class JobProcessor(
         }
 
         var existing = await store.FindAsync(jobId, cancellationToken);
-        if (existing is not null && existing.RequestHash == record.RequestHash)
+        if (existing is not null && JobRecordFactory.IsSameRequest(existing.RequestHash, requestJson))
         {
             // The same message again, or the same job sent twice: one job, one result.
             return await RunAsync(existing, job, cancellationToken);

@@ -30,7 +30,7 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
         PartitionKey = jobId,
         Status = JobStatus.Queued,
         Source = source,
-        RequestHash = Hash(requestJson),
+        RequestHash = RequestHashOf(requestJson),
         RequestedModel = requests.ModelFor(job),
         QueuedAt = time.GetUtcNow(),
         ParentJobId = job.ParentJobId,
@@ -212,6 +212,27 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
     /// <summary>Table strings hold at most 32K characters.</summary>
     private static string Clip(string text) => text.Length <= 8_000 ? text : text[..8_000] + " …";
 
-    /// <summary>The hash a job row keeps of its request, to tell a resubmission from a clash.</summary>
+    /// <summary>The hash of raw text: a rejected or dead-lettered payload is known by its bytes.</summary>
     internal static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+    /// <summary>
+    /// The hash a job row keeps of its request, to tell a resubmission from a clash: of the job's canonical form, so
+    /// the same job re-serialised with other whitespace or key order is the same request.
+    /// </summary>
+    public static string RequestHashOf(string requestJson)
+    {
+        ArgumentNullException.ThrowIfNull(requestJson);
+        var job = JsonSerializer.Deserialize<PromptJob>(requestJson.TrimStart('\uFEFF'), ContractJson.Options)
+                  ?? throw new ArgumentException("The request is not a job.", nameof(requestJson));
+        return CanonicalJson.Hash(job);
+    }
+
+    /// <summary>
+    /// True when <paramref name="requestJson"/> is the request a stored hash was made of. Hashes stored before
+    /// canonical hashing are of the raw text, and are compared as such.
+    /// </summary>
+    public static bool IsSameRequest(string? storedHash, string requestJson) =>
+        storedHash is not null && (storedHash.StartsWith(CanonicalJson.HashPrefix, StringComparison.Ordinal)
+            ? storedHash == RequestHashOf(requestJson)
+            : storedHash == Hash(requestJson));
 }

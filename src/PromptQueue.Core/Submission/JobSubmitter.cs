@@ -56,7 +56,7 @@ public sealed class JobSubmitter(JobStore store, JobQueueClient queue, JobRecord
         }
 
         var existing = await store.FindAsync(jobId, cancellationToken);
-        if (existing is null || existing.RequestHash != record.RequestHash)
+        if (existing is null || !JobRecordFactory.IsSameRequest(existing.RequestHash, json))
         {
             return new JobSubmission(null, false, [new JobValidationError("$.id", $"job id '{jobId}' is already used by a different job")]);
         }

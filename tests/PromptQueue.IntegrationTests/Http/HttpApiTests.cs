@@ -43,6 +43,38 @@ public sealed class HttpApiTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Submit_SameJobReserialisedWithTheSameKeyOrId_IsTheSameJobNotAConflict()
+    {
+        // Arrange: a client library retries with its own serializer: other key order, whitespace, number form.
+        await using var app = await TestApp.StartAsync(azurite);
+        await using var api = await ApiHost.StartAsync(app);
+        var key = "retry-" + Guid.NewGuid().ToString("N");
+        const string original = """{"prompt":"Why is the sky blue?","temperature":1,"metadata":{"tenant":"a","run":"7"}}""";
+        const string reserialised = """
+            {
+              "metadata": { "run": "7", "tenant": "a" },
+              "temperature": 1.0,
+              "prompt": "Why is the sky blue?"
+            }
+            """;
+        const string withId = """{"id":"reserialised-job","prompt":"Hi","reasoning":{"effort":"low"}}""";
+        const string withIdAgain = """{ "reasoning" : { "effort" : "low" }, "prompt" : "Hi", "id" : "reserialised-job" }""";
+
+        // Act
+        using var first = await api.Client.SendAsync(Post(original, key));
+        using var again = await api.Client.SendAsync(Post(reserialised, key));
+        using var byId = await api.Client.PostAsync("/api/jobs", Json(withId));
+        using var byIdAgain = await api.Client.PostAsync("/api/jobs", Json(withIdAgain));
+        using var different = await api.Client.SendAsync(Post("""{"prompt":"Why is the sky green?"}""", key));
+
+        // Assert
+        Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.OK), (first.StatusCode, again.StatusCode));
+        Assert.Equal((await ReadAsync<JobAccepted>(first)).Id, (await ReadAsync<JobAccepted>(again)).Id);
+        Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.OK), (byId.StatusCode, byIdAgain.StatusCode));
+        Assert.Equal(HttpStatusCode.Conflict, different.StatusCode);
+    }
+
+    [Fact]
     public async Task Submit_SameIdempotencyKeyAndPayload_ReturnsTheSameJobAndStoresOne()
     {
         // Arrange
