@@ -39,6 +39,7 @@ internal sealed class ChatCompletionsEndpoint(
     {
         var body = await ReadBodyAsync(context.Request, ct);
         recorder.RecordChatRequest(body, context.Request.Headers);
+        using var response = await recorder.BeginResponseAsync(ct);
         var created = clock.RealNow.ToUnixTimeSeconds();
         var generationId = CompletionPlan.NewGenerationId(created);
         context.Response.Headers["X-Generation-Id"] = generationId;

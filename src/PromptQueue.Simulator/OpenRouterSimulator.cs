@@ -39,6 +39,21 @@ public sealed class OpenRouterSimulator : IAsyncDisposable
     /// <summary>Raw bodies of the most recent chat calls, oldest first, at most <see cref="SimulatorOptions.ReceivedBodyCapacity"/>.</summary>
     public IReadOnlyList<string> ReceivedBodies => _recorder.ReceivedBodies;
 
+    /// <summary>Chat calls received whose answer has not ended yet (held, or being written).</summary>
+    public int InFlightCount => _recorder.InFlightCount;
+
+    /// <summary>Chat calls whose answer has ended: written whole, refused, or cut off.</summary>
+    public int FinishedCount => _recorder.FinishedCount;
+
+    /// <summary>
+    /// Holds every answer once its request is received, until <see cref="ReleaseResponses"/>: a test can then do
+    /// something (stop storage, stop a worker) while calls are certainly in flight, instead of hoping for one.
+    /// </summary>
+    public void HoldResponses() => _recorder.HoldResponses();
+
+    /// <summary>Lets held answers, and every later one, go out.</summary>
+    public void ReleaseResponses() => _recorder.ReleaseResponses();
+
     /// <summary>Headers of the most recent chat call, looked up case-insensitively; empty before the first call.</summary>
     public IReadOnlyDictionary<string, string> LastChatRequestHeaders => _recorder.LastChatRequestHeaders;
 

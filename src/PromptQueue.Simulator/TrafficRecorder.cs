@@ -10,6 +10,9 @@ internal sealed class TrafficRecorder(SimulatedClock clock, int bodyCapacity)
     private readonly Queue<string> _bodies = new();
     private readonly WindowCounter _admittedThisMinute = new(TimeSpan.FromMinutes(1));
     private IReadOnlyDictionary<string, string> _lastHeaders = NoHeaders;
+    private TaskCompletionSource _released = Released();
+    private int _inFlight;
+    private int _finished;
     private int _chatRequests;
     private int _admitted;
     private int _rateLimited;
@@ -24,6 +27,76 @@ internal sealed class TrafficRecorder(SimulatedClock clock, int bodyCapacity)
     public int MaxAdmittedInAnyMinute => Read(() => _maxAdmittedInAnyMinute);
 
     public IReadOnlyList<string> ReceivedBodies => Read(() => _bodies.ToArray());
+
+    public int InFlightCount => Read(() => _inFlight);
+
+    public int FinishedCount => Read(() => _finished);
+
+    /// <summary>Holds every answer after its request is recorded, until <see cref="ReleaseResponses"/>.</summary>
+    public void HoldResponses()
+    {
+        lock (_gate)
+        {
+            if (_released.Task.IsCompleted)
+            {
+                _released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+    }
+
+    public void ReleaseResponses() => Read(() => _released).TrySetResult();
+
+    /// <summary>Counts one answer as under way, waits while answers are held, and returns what ends it.</summary>
+    public async Task<IDisposable> BeginResponseAsync(CancellationToken ct)
+    {
+        Task held;
+        lock (_gate)
+        {
+            _inFlight++;
+            held = _released.Task;
+        }
+
+        var response = new Response(this);
+        try
+        {
+            await held.WaitAsync(ct);
+            return response;
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    private static TaskCompletionSource Released()
+    {
+        var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        released.SetResult();
+        return released;
+    }
+
+    private void EndResponse()
+    {
+        lock (_gate)
+        {
+            _inFlight--;
+            _finished++;
+        }
+    }
+
+    private sealed class Response(TrafficRecorder recorder) : IDisposable
+    {
+        private int _ended;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _ended, 1) == 0)
+            {
+                recorder.EndResponse();
+            }
+        }
+    }
 
     public IReadOnlyDictionary<string, string> LastChatRequestHeaders => Read(() => _lastHeaders);
 

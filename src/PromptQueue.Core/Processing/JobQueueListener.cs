@@ -85,6 +85,11 @@ public sealed partial class JobQueueListener(
             {
                 await sweeper.SweepAsync(stopping);
             }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                // Stopping mid-sweep: the next host's sweep starts over, since every step of one is idempotent.
+                return;
+            }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogSweepFailed(ex);

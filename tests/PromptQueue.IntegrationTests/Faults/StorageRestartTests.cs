@@ -18,7 +18,7 @@ public sealed class StorageRestartTests : IDisposable
         await azurite.StartAsync();
         await using var simulator = await OpenRouterSimulator.StartAsync(new SimulatorOptions());
         var scenario = new FaultScenario(azurite.ConnectionString, simulator);
-        await scenario.SubmitAsync("outage", Enumerable.Repeat("one second of thought [[sim:latency-ms=1000]]", 10));
+        await scenario.SubmitAsync("outage", Enumerable.Repeat("a moment of thought [[sim:latency-ms=200]]", 10));
         using var worker = WorkerProcess.Start(scenario.WorkerEnvironment(ClaimDuration));
         var before = await scenario.WaitForAsync(
             rows => rows.Values.Count(FaultScenario.IsTerminal) >= 2,
@@ -27,10 +27,16 @@ public sealed class StorageRestartTests : IDisposable
             () => worker.Output);
         var unfinished = scenario.JobIds.Count(id => !before.TryGetValue(id, out var row) || !FaultScenario.IsTerminal(row));
 
-        // Act: storage goes away while jobs run. It stays away until a delivery in hand has failed on it (the storage
-        // SDK's own retries exhausted), then returns with its data.
+        // Act: answers are held until calls are certainly in flight; storage goes away, then the answers arrive, so
+        // the worker meets the outage with answers in hand. Storage returns once the worker has reported failing on it.
+        simulator.HoldResponses();
+        await WaitUntilAsync(() => simulator.InFlightCount >= 1, "a call is in flight", worker);
         await azurite.StopAsync();
-        await WaitForOutputAsync(worker, "Delivery of message", TimeSpan.FromSeconds(30));
+        simulator.ReleaseResponses();
+        await WaitUntilAsync(
+            () => worker.Output.Contains("storing its outcome failed", StringComparison.Ordinal) || worker.Output.Contains("Delivery of message", StringComparison.Ordinal),
+            "the worker reported a storage failure",
+            worker);
         await azurite.StartAsync();
         var after = await scenario.WaitForAsync(
             rows => scenario.JobIds.All(id => rows.TryGetValue(id, out var row) && FaultScenario.IsTerminal(row)),
@@ -56,14 +62,14 @@ public sealed class StorageRestartTests : IDisposable
         }
     }
 
-    private static async Task WaitForOutputAsync(WorkerProcess worker, string text, TimeSpan timeout)
+    private static async Task WaitUntilAsync(Func<bool> condition, string what, WorkerProcess worker)
     {
-        var deadline = TimeProvider.System.GetUtcNow() + timeout;
-        while (!worker.Output.Contains(text, StringComparison.Ordinal))
+        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(60);
+        while (!condition())
         {
-            Assert.True(TimeProvider.System.GetUtcNow() < deadline, $"the worker never reported '{text}':\n{worker.Output}");
+            Assert.True(TimeProvider.System.GetUtcNow() < deadline, $"never came true: {what}\n{worker.Output}");
             Assert.False(worker.HasExited, $"the worker exited when storage went away:\n{worker.Output}");
-            await Task.Delay(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
         }
     }
 }

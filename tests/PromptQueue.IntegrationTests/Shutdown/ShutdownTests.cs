@@ -20,10 +20,19 @@ public sealed class ShutdownTests(AzuriteFixture azurite)
         await using var app = await TestApp.StartAsync(azurite);
         var jobId = await app.SubmitAsync("""{"prompt":"never answered [[sim:hang]]"}""");
         var message = await app.JobQueue().ReceiveOneAsync();
-        using var shutdown = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        using var shutdown = new CancellationTokenSource();
+        var running = new ProcessJob(app.Processor).Run(message, shutdown.Token);
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            while (app.Simulator.ChatRequestCount == 0)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(20), deadline.Token);
+            }
+        }
 
-        // Act
-        var result = await new ProcessJob(app.Processor).Run(message, shutdown.Token);
+        // Act: the host stops once the call is certainly under way.
+        await shutdown.CancelAsync();
+        var result = await running;
 
         // Assert: Waiting and due now, the call it made counted, no failure, no claim held, and a fresh message to pick it up.
         Assert.Equal(JobOutcome.Deferred, result.Outcome);
