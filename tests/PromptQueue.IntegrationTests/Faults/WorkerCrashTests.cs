@@ -13,23 +13,22 @@ public sealed class WorkerCrashTests(AzuriteFixture azurite)
     [Fact]
     public async Task Work_KilledWhileJobsRun_NextWorkerCompletesEachJobOnceWithBoundedCalls()
     {
-        // Arrange: six slow calls for a worker that takes four at a time.
+        // Arrange: six calls for a worker that takes four at a time; the simulator holds every answer, so the calls
+        // the first worker makes are certainly in flight when it dies.
         await using var simulator = await OpenRouterSimulator.StartAsync(new SimulatorOptions());
         var scenario = new FaultScenario(azurite.ConnectionString, simulator);
-        await scenario.SubmitAsync("crash", Enumerable.Repeat("take your time [[sim:latency-ms=2500]]", 6));
+        await scenario.SubmitAsync("crash", Enumerable.Repeat("take your time [[sim:latency-ms=200]]", 6));
         var environment = scenario.WorkerEnvironment(ClaimDuration);
+        simulator.HoldResponses();
         using var first = WorkerProcess.Start(environment);
         WorkerProcess? second = null;
         try
         {
-            var running = await scenario.WaitForAsync(
-                rows => rows.Values.Any(r => FaultScenario.StatusOf(r) == nameof(JobStatus.Running)),
-                TimeSpan.FromSeconds(30),
-                "a job is Running",
-                () => first.Output);
+            await scenario.WaitForAsync(_ => simulator.InFlightCount >= 1, TimeSpan.FromSeconds(30), "a call is in flight", () => first.Output);
 
             // Act: kill -9 mid-call, then read what it left behind (nothing changes it any more).
             await first.KillAsync();
+            simulator.ReleaseResponses();
             var atCrash = await scenario.ReadJobsAsync() ?? [];
             var inFlight = atCrash.Where(r => FaultScenario.StatusOf(r.Value) == nameof(JobStatus.Running)).Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
             second = WorkerProcess.Start(environment);
