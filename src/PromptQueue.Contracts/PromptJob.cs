@@ -32,9 +32,41 @@ public sealed record PromptJob
 
     public ReasoningSettings? Reasoning { get; init; }
 
+    /// <summary>OpenRouter's shorthand for <c>reasoning.effort</c>; it may not contradict it.</summary>
+    public string? ReasoningEffort { get; init; }
+
+    /// <summary>Deprecated alias: <c>true</c> is <c>reasoning: {}</c>, <c>false</c> is <c>reasoning: {"exclude": true}</c>.</summary>
+    public bool? IncludeReasoning { get; init; }
+
     public double? Temperature { get; init; }
 
     public double? TopP { get; init; }
+
+    /// <summary>Sample from the K most likely tokens only; 0 turns it off.</summary>
+    public int? TopK { get; init; }
+
+    /// <summary>The least probability, relative to the most likely token's, that a token needs to be sampled.</summary>
+    public double? MinP { get; init; }
+
+    public double? FrequencyPenalty { get; init; }
+
+    public double? PresencePenalty { get; init; }
+
+    public double? RepetitionPenalty { get; init; }
+
+    /// <summary>Bias per token id (given as a string of digits), from -100 to 100.</summary>
+    public IReadOnlyDictionary<string, double>? LogitBias { get; init; }
+
+    /// <summary>Return the log probability of each answer token; they are stored with the answer.</summary>
+    public bool? Logprobs { get; init; }
+
+    /// <summary>How many of the most likely alternatives to return per token (0 to 20); needs <see cref="Logprobs"/>.</summary>
+    public int? TopLogprobs { get; init; }
+
+    public bool? ParallelToolCalls { get; init; }
+
+    /// <summary>The longest answer, in tokens; <see cref="MaxTokens"/> under the name OpenRouter now prefers. Give one of the two.</summary>
+    public int? MaxCompletionTokens { get; init; }
 
     public int? MaxTokens { get; init; }
 
@@ -100,9 +132,15 @@ public sealed record PromptMessage
 /// <summary>How much the model should reason, and whether its trace is returned.</summary>
 public sealed record ReasoningSettings
 {
+    /// <summary>true asks for reasoning at the model's default effort; false turns it off where the model allows.</summary>
+    public bool? Enabled { get; init; }
+
     public string? Effort { get; init; }
 
     public int? MaxTokens { get; init; }
 
     public bool? Exclude { get; init; }
+
+    /// <summary>How detailed a reasoning summary to return, for models that summarise: auto, concise or detailed.</summary>
+    public string? Summary { get; init; }
 }

@@ -20,6 +20,10 @@ public static partial class PromptJobReader
     private static readonly string[] Efforts = ["none", "minimal", "low", "medium", "high", "xhigh", "max"];
     private static readonly string[] ToolChoices = ["none", "auto", "required"];
     private static readonly string[] ResponseFormats = ["text", "json_object", "json_schema"];
+    private static readonly string[] Summaries = ["auto", "concise", "detailed"];
+
+    /// <summary>The most alternatives per token OpenRouter returns with <c>top_logprobs</c>.</summary>
+    public const int MaxTopLogprobs = 20;
 
     /// <summary>Reads a job from UTF-8 JSON.</summary>
     public static JobReadResult Read(ReadOnlySpan<byte> utf8Json, JobLimits limits)
@@ -210,9 +214,26 @@ public static partial class PromptJobReader
         fields.Optional("model", (e, p) => CheckModel(e, p, errors));
         fields.Optional("models", (e, p) => CheckArray(e, p, errors, limits.MaxFallbackModels, (item, ip) => CheckModel(item, ip, errors)));
         fields.Optional("reasoning", (e, p) => CheckReasoning(e, p, errors));
+        fields.Optional("reasoning_effort", (e, p) => CheckEnum(e, p, Efforts, errors));
+        fields.Optional("include_reasoning", (e, p) => CheckBoolean(e, p, errors));
         fields.Optional("temperature", (e, p) => CheckNumber(e, p, errors, 0, 2, minInclusive: true));
         fields.Optional("top_p", (e, p) => CheckNumber(e, p, errors, 0, 1, minInclusive: false));
-        fields.Optional("max_tokens", (e, p) => CheckInteger(e, p, errors, 1, int.MaxValue));
+        fields.Optional("top_k", (e, p) => CheckInteger(e, p, errors, 0, int.MaxValue));
+        fields.Optional("min_p", (e, p) => CheckNumber(e, p, errors, 0, 1, minInclusive: true));
+        fields.Optional("frequency_penalty", (e, p) => CheckNumber(e, p, errors, -2, 2, minInclusive: true));
+        fields.Optional("presence_penalty", (e, p) => CheckNumber(e, p, errors, -2, 2, minInclusive: true));
+        fields.Optional("repetition_penalty", (e, p) => CheckNumber(e, p, errors, 0, 2, minInclusive: false));
+        fields.Optional("logit_bias", (e, p) => CheckLogitBias(e, p, errors));
+        var asksLogprobs = false;
+        fields.Optional("logprobs", (e, p) =>
+        {
+            CheckBoolean(e, p, errors);
+            asksLogprobs = e.ValueKind == JsonValueKind.True;
+        });
+        var hasTopLogprobs = fields.Optional("top_logprobs", (e, p) => CheckInteger(e, p, errors, 0, MaxTopLogprobs));
+        fields.Optional("parallel_tool_calls", (e, p) => CheckBoolean(e, p, errors));
+        var hasMaxCompletionTokens = fields.Optional("max_completion_tokens", (e, p) => CheckInteger(e, p, errors, 1, int.MaxValue));
+        var hasMaxTokens = fields.Optional("max_tokens", (e, p) => CheckInteger(e, p, errors, 1, int.MaxValue));
         fields.Optional("stop", (e, p) => CheckStop(e, p, errors));
         fields.Optional("seed", (e, p) =>
         {
@@ -236,6 +257,18 @@ public static partial class PromptJobReader
         {
             errors.Add(new("$.parent_job_id", "must name another job: a job cannot continue itself"));
         }
+
+        if (hasTopLogprobs && !asksLogprobs)
+        {
+            errors.Add(new("$.top_logprobs", "needs \"logprobs\": true"));
+        }
+
+        if (hasMaxTokens && hasMaxCompletionTokens)
+        {
+            errors.Add(new("$.max_completion_tokens", "give either 'max_tokens' or 'max_completion_tokens', not both: they set the same limit"));
+        }
+
+        CheckReasoningContradictions(root, errors);
 
         if (hasPrompt && hasMessages)
         {
@@ -388,19 +421,76 @@ public static partial class PromptJobReader
         }
 
         var fields = new Fields(e, path, errors);
-        var hasEffort = fields.Optional("effort", (v, p) =>
-        {
-            if (v.ValueKind != JsonValueKind.String || !Efforts.Contains(v.GetString(), StringComparer.Ordinal))
-            {
-                errors.Add(new(p, $"must be one of {string.Join(", ", Efforts)}"));
-            }
-        });
+        fields.Optional("enabled", (v, p) => CheckBoolean(v, p, errors));
+        var hasEffort = fields.Optional("effort", (v, p) => CheckEnum(v, p, Efforts, errors));
         var hasBudget = fields.Optional("max_tokens", (v, p) => CheckInteger(v, p, errors, 1, int.MaxValue));
         fields.Optional("exclude", (v, p) => CheckBoolean(v, p, errors));
+        fields.Optional("summary", (v, p) => CheckEnum(v, p, Summaries, errors));
         fields.RejectUnknown();
         if (hasEffort && hasBudget)
         {
             errors.Add(new(path, "give either 'effort' or 'max_tokens', not both (OpenRouter accepts one)"));
+        }
+    }
+
+    /// <summary>The reasoning settings a job may give in several places, which must agree.</summary>
+    private static void CheckReasoningContradictions(JsonElement root, List<JobValidationError> errors)
+    {
+        var reasoning = root.TryGetProperty("reasoning", out var r) && r.ValueKind == JsonValueKind.Object ? r : default;
+        string? StringIn(JsonElement owner, string name) =>
+            owner.ValueKind == JsonValueKind.Object && owner.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        bool? BooleanIn(JsonElement owner, string name) =>
+            owner.ValueKind == JsonValueKind.Object && owner.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : null;
+        bool Has(JsonElement owner, string name) =>
+            owner.ValueKind == JsonValueKind.Object && owner.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null;
+
+        var shorthand = StringIn(root, "reasoning_effort");
+        var effort = StringIn(reasoning, "effort");
+        if (shorthand is not null && effort is not null && shorthand != effort)
+        {
+            errors.Add(new("$.reasoning_effort", $"is '{shorthand}' but reasoning.effort is '{effort}': give the effort once"));
+        }
+
+        if (shorthand is not null && Has(reasoning, "max_tokens"))
+        {
+            errors.Add(new("$.reasoning_effort", "give either an effort or reasoning.max_tokens, not both (OpenRouter accepts one)"));
+        }
+
+        if (BooleanIn(root, "include_reasoning") is { } include && BooleanIn(reasoning, "exclude") is { } exclude && include == exclude)
+        {
+            errors.Add(new("$.include_reasoning", $"is {(include ? "true" : "false")} but reasoning.exclude is {(exclude ? "true" : "false")}: include_reasoning is the deprecated opposite of reasoning.exclude; give reasoning.exclude alone"));
+        }
+
+        if (BooleanIn(reasoning, "enabled") == false && ((effort ?? shorthand) is { } asked && asked != "none" || Has(reasoning, "max_tokens")))
+        {
+            errors.Add(new("$.reasoning.enabled", "is false, but an effort or reasoning.max_tokens asks for reasoning"));
+        }
+    }
+
+    private static void CheckEnum(JsonElement e, string path, string[] allowed, List<JobValidationError> errors)
+    {
+        if (e.ValueKind != JsonValueKind.String || !allowed.Contains(e.GetString(), StringComparer.Ordinal))
+        {
+            errors.Add(new(path, $"must be one of {string.Join(", ", allowed)}"));
+        }
+    }
+
+    private static void CheckLogitBias(JsonElement e, string path, List<JobValidationError> errors)
+    {
+        if (!RequireKind(e, path, JsonValueKind.Object, "an object of token ids to biases, such as {\"50256\": -100}", errors))
+        {
+            return;
+        }
+
+        foreach (var property in e.EnumerateObject())
+        {
+            var itemPath = $"{path}.{property.Name}";
+            if (property.Name.Length is 0 or > 10 || !property.Name.All(char.IsAsciiDigit))
+            {
+                errors.Add(new(itemPath, "keys must be token ids: strings of digits"));
+            }
+
+            CheckNumber(property.Value, itemPath, errors, -100, 100, minInclusive: true);
         }
     }
 
@@ -586,13 +676,23 @@ public static partial class PromptJobReader
 
     private static void CheckInteger(JsonElement e, string path, List<JobValidationError> errors, int min, int max)
     {
-        if (e.ValueKind != JsonValueKind.Number || !e.TryGetInt32(out var value))
+        var range = max == int.MaxValue ? $"at least {min}" : $"from {min} to {max}";
+        if (e.ValueKind != JsonValueKind.Number)
         {
             errors.Add(new(path, $"must be an integer, not {Kind(e)}"));
         }
-        else if (value < min || value > max)
+        else if (e.TryGetInt32(out var value))
         {
-            errors.Add(new(path, $"must be at least {min}"));
+            if (value < min || value > max)
+            {
+                errors.Add(new(path, $"must be {range}"));
+            }
+        }
+        else
+        {
+            // Digits alone that do not fit are out of range; a fraction or an exponent is no integer to the reader.
+            var digitsOnly = e.GetRawText().TrimStart('-').All(char.IsAsciiDigit);
+            errors.Add(new(path, digitsOnly ? $"must be {range} (and at most {int.MaxValue})" : "must be an integer, written without a fraction or exponent"));
         }
     }
 

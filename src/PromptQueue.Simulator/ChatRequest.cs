@@ -11,13 +11,15 @@ namespace PromptQueue.Simulator;
 /// <param name="PromptChars">Characters across all message contents, for the prompt token estimate.</param>
 /// <param name="ConversationKey">Canonical text of model and messages, directives removed; equal requests give equal keys.</param>
 /// <param name="FirstToolName">Name of the first function tool offered, if any.</param>
+/// <param name="TopLogprobs">Null unless <c>logprobs</c> is true; then how many alternatives per token (<c>top_logprobs</c>, 0 when absent).</param>
 internal sealed record ChatRequest(
     string Model,
     bool Stream,
     string LastUserText,
     int PromptChars,
     string ConversationKey,
-    string? FirstToolName)
+    string? FirstToolName,
+    int? TopLogprobs = null)
 {
     public static bool TryParse(string body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out string? error)
     {
@@ -62,7 +64,10 @@ internal sealed record ChatRequest(
             ReadLastUserText(messages),
             messages.EnumerateArray().Sum(m => ContentText(m).Length),
             BuildConversationKey(model, messages),
-            ReadFirstToolName(root));
+            ReadFirstToolName(root),
+            root.TryGetProperty("logprobs", out var logprobs) && logprobs.ValueKind == JsonValueKind.True
+                ? root.TryGetProperty("top_logprobs", out var top) && top.TryGetInt32(out var count) ? Math.Clamp(count, 0, 20) : 0
+                : null);
         error = null;
         return true;
     }

@@ -34,6 +34,9 @@ internal sealed record CompletionPlan
 
     public required SimDirectives Directives { get; init; }
 
+    /// <summary>Alternatives per token when the request asked for logprobs; null when it did not.</summary>
+    public int? TopLogprobs { get; init; }
+
     /// <summary>Seed for deterministic filler such as the encrypted blob.</summary>
     public required ulong ContentHash { get; init; }
 
@@ -54,6 +57,7 @@ internal sealed record CompletionPlan
             Id = generationId,
             Created = created,
             Model = request.Model,
+            TopLogprobs = request.TopLogprobs,
             Reasoning = directives.Empty ? string.Empty : FitLength(SyntheticText.Reasoning(excerpt, hash), directives.ReasoningChars),
             ExtraDetail = directives.Detail,
             Answer = directives.Empty || directives.ToolCall ? string.Empty : FitLength(SyntheticText.Answer(excerpt, hash), directives.AnswerChars),

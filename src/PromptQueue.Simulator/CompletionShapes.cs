@@ -6,15 +6,61 @@ namespace PromptQueue.Simulator;
 /// <remarks>Every call builds fresh nodes: a <see cref="JsonNode"/> can only have one parent.</remarks>
 internal static class CompletionShapes
 {
-    public static JsonObject Chunk(CompletionPlan plan, JsonObject delta, string? finishReason = null) => new()
+    public static JsonObject Chunk(CompletionPlan plan, JsonObject delta, string? finishReason = null)
     {
-        ["id"] = plan.Id,
-        ["provider"] = CompletionPlan.Provider,
-        ["model"] = plan.Model,
-        ["object"] = "chat.completion.chunk",
-        ["created"] = plan.Created,
-        ["choices"] = new JsonArray(Choice("delta", delta, finishReason)),
-    };
+        var choice = Choice("delta", delta, finishReason);
+        if (plan.TopLogprobs is { } top && (string?)delta["content"] is { Length: > 0 } content)
+        {
+            choice["logprobs"] = Logprobs(content, top);
+        }
+
+        return new JsonObject
+        {
+            ["id"] = plan.Id,
+            ["provider"] = CompletionPlan.Provider,
+            ["model"] = plan.Model,
+            ["object"] = "chat.completion.chunk",
+            ["created"] = plan.Created,
+            ["choices"] = new JsonArray(choice),
+        };
+    }
+
+    /// <summary>
+    /// OpenAI-style log probabilities for <paramref name="text"/>, a token per word: <c>{"content":[{token, logprob,
+    /// bytes, top_logprobs}], "refusal": null}</c>. The numbers are made up but deterministic.
+    /// </summary>
+    public static JsonObject Logprobs(string text, int top)
+    {
+        var entries = new JsonArray();
+        foreach (var token in SplitTokens(text))
+        {
+            var logprob = -(double)(SyntheticText.StableHash(token) % 1000) / 1000.0;
+            var alternatives = new JsonArray();
+            for (var i = 0; i < top; i++)
+            {
+                alternatives.Add(new JsonObject { ["token"] = i == 0 ? token : token + i, ["logprob"] = logprob - i, ["bytes"] = Bytes(token) });
+            }
+
+            entries.Add(new JsonObject { ["token"] = token, ["logprob"] = logprob, ["bytes"] = Bytes(token), ["top_logprobs"] = alternatives });
+        }
+
+        return new JsonObject { ["content"] = entries, ["refusal"] = null };
+    }
+
+    private static IEnumerable<string> SplitTokens(string text)
+    {
+        var start = 0;
+        for (var i = 1; i <= text.Length; i++)
+        {
+            if (i == text.Length || text[i] == ' ')
+            {
+                yield return text[start..i];
+                start = i;
+            }
+        }
+    }
+
+    private static JsonArray Bytes(string token) => new([.. System.Text.Encoding.UTF8.GetBytes(token).Select(b => (JsonNode)b)]);
 
     /// <summary>The first chunk: it only announces the assistant role.</summary>
     public static JsonObject RoleDelta() => new() { ["role"] = "assistant", ["content"] = string.Empty };
@@ -92,6 +138,11 @@ internal static class CompletionShapes
     public static JsonObject Completion(CompletionPlan plan, string content, bool failedMidway)
     {
         var choice = Choice("message", Message(plan, content), failedMidway ? "error" : plan.FinishReason);
+        if (plan.TopLogprobs is { } top && content.Length > 0)
+        {
+            choice["logprobs"] = Logprobs(content, top);
+        }
+
         if (failedMidway)
         {
             choice["error"] = plan.Directives.Error == ErrorMode.TokenLimit ? TokenLimitError() : MidStreamError();

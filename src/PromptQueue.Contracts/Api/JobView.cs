@@ -37,7 +37,7 @@ public sealed record JobView
     /// <summary>Why a Waiting job waits: Spacing, DailyLimit, RateLimitedPerMinute, Transient, ...</summary>
     public string? WaitReason { get; init; }
 
-    /// <summary>Model calls made so far; waiting for quota costs none.</summary>
+    /// <summary>Model calls made so far, each counted as it started; waiting for quota makes none.</summary>
     public int Attempts { get; init; }
 
     /// <summary>The model the job asked for (or the configured default).</summary>
@@ -59,6 +59,12 @@ public sealed record JobView
 
     /// <summary>Tool calls the model asked for, as OpenRouter sent them.</summary>
     public JsonElement? ToolCalls { get; init; }
+
+    /// <summary>
+    /// The answer's log probabilities, <c>{"content":[...],"refusal":[...]}</c> with each token's entry as the provider
+    /// sent it; only for a job that asked for <c>logprobs</c>.
+    /// </summary>
+    public JsonElement? Logprobs { get; init; }
 
     /// <summary>True when a reasoning trace is stored for the job.</summary>
     public bool HasReasoning { get; init; }

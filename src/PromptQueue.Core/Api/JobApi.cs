@@ -212,7 +212,8 @@ public sealed class JobApi(
     private async Task<JobView> ViewAsync(JobRecord record, CancellationToken cancellationToken) => JobViews.From(
         record,
         await store.ReadTextAsync(record, JobText.Answer, cancellationToken),
-        await store.ReadTextAsync(record, JobText.ToolCalls, cancellationToken));
+        await store.ReadTextAsync(record, JobText.ToolCalls, cancellationToken),
+        await store.ReadTextAsync(record, JobText.Logprobs, cancellationToken));
 
     /// <summary>
     /// Writes <see cref="JobReasoning"/> as JSON without holding the trace whole: the reasoning text goes out as string

@@ -8,7 +8,7 @@ namespace PromptQueue.Core.Api;
 public static class JobViews
 {
     /// <summary>The job as <c>GET /api/jobs/{id}</c> shows it, with its answer and tool calls read from their rows.</summary>
-    public static JobView From(JobRecord record, string? answer, string? toolCallsJson)
+    public static JobView From(JobRecord record, string? answer, string? toolCallsJson, string? logprobsJson = null)
     {
         ArgumentNullException.ThrowIfNull(record);
         return new JobView
@@ -32,6 +32,7 @@ public static class JobViews
             Usage = UsageOf(record),
             Cost = record.Cost,
             ToolCalls = toolCallsJson is null ? null : Parse(toolCallsJson),
+            Logprobs = logprobsJson is null ? null : Parse(logprobsJson),
             HasReasoning = record.ReasoningChunks > 0 || record.ReasoningDetailsChunks > 0,
             Error = ErrorOf(record),
         };

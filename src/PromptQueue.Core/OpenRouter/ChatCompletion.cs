@@ -11,6 +11,10 @@ namespace PromptQueue.Core.OpenRouter;
 /// <param name="Provider">The upstream provider that served the call.</param>
 /// <param name="Model">The model that actually answered, which may be a fallback.</param>
 /// <param name="GenerationId">OpenRouter's generation id, for looking up the generation later.</param>
+/// <param name="Logprobs">
+/// When asked for, the answer's log probabilities as <c>{"content":[...],"refusal":[...]}</c>, each token's entry as the
+/// provider sent it; null otherwise.
+/// </param>
 public sealed record ChatCompletion(
     string Content,
     string? Reasoning,
@@ -21,7 +25,8 @@ public sealed record ChatCompletion(
     ChatUsage? Usage,
     string? Provider,
     string? Model,
-    string? GenerationId);
+    string? GenerationId,
+    string? Logprobs = null);
 
 /// <summary>One tool call the model made; <paramref name="Arguments"/> is the JSON text the model produced.</summary>
 public sealed record ToolCall(string Id, string Type, string Name, string Arguments);

@@ -22,6 +22,26 @@ public sealed record ChatRequest
 
     public double? TopP { get; init; }
 
+    public int? TopK { get; init; }
+
+    public double? MinP { get; init; }
+
+    public double? FrequencyPenalty { get; init; }
+
+    public double? PresencePenalty { get; init; }
+
+    public double? RepetitionPenalty { get; init; }
+
+    public IReadOnlyDictionary<string, double>? LogitBias { get; init; }
+
+    public bool? Logprobs { get; init; }
+
+    public int? TopLogprobs { get; init; }
+
+    public bool? ParallelToolCalls { get; init; }
+
+    public int? MaxCompletionTokens { get; init; }
+
     public int? MaxTokens { get; init; }
 
     /// <summary>A stop string or an array of up to four.</summary>
@@ -48,6 +68,8 @@ public sealed record ChatRequest
 /// <summary>How much the model should reason and whether the trace is returned.</summary>
 public sealed record ReasoningOptions
 {
+    public bool? Enabled { get; init; }
+
     /// <summary>One of max, xhigh, high, medium, low, minimal or none; mapped by OpenRouter to what the model supports.</summary>
     public string? Effort { get; init; }
 
@@ -56,4 +78,7 @@ public sealed record ReasoningOptions
 
     /// <summary>True to let the model reason but leave the trace out of the response.</summary>
     public bool? Exclude { get; init; }
+
+    /// <summary>auto, concise or detailed, for models that return a reasoning summary.</summary>
+    public string? Summary { get; init; }
 }

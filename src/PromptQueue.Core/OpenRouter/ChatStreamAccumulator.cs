@@ -14,6 +14,7 @@ public sealed class ChatStreamAccumulator
     private readonly StringBuilder _reasoning = new();
     private readonly ReasoningDetailsAccumulator _reasoningDetails = new();
     private readonly ToolCallsAccumulator _toolCalls = new();
+    private readonly LogprobsAccumulator _logprobs = new();
     private string? _finishReason;
     private string? _nativeFinishReason;
     private string? _provider;
@@ -65,7 +66,8 @@ public sealed class ChatStreamAccumulator
         Usage: _usage,
         Provider: _provider,
         Model: _model,
-        GenerationId: _generationId);
+        GenerationId: _generationId,
+        Logprobs: _logprobs.ToJson());
 
     // We never ask for n > 1; any other choice would belong to a different answer.
     private static bool IsFirstChoice(JsonElement choice) => (choice.GetInt32OrNull("index") ?? 0) == 0;
@@ -74,6 +76,10 @@ public sealed class ChatStreamAccumulator
     {
         _finishReason = choice.GetStringOrNull("finish_reason") ?? _finishReason;
         _nativeFinishReason = choice.GetStringOrNull("native_finish_reason") ?? _nativeFinishReason;
+        if (choice.TryGetMember("logprobs", JsonValueKind.Object, out var logprobs))
+        {
+            _logprobs.Add(logprobs);
+        }
 
         // Streams carry a delta; a non-streaming body carries the whole message in the same shape, and its
         // reasoning_details are complete items rather than fragments.

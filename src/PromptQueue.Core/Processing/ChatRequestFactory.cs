@@ -36,9 +36,19 @@ public sealed class ChatRequestFactory(IOptions<OpenRouterOptions> options)
             Model = ModelFor(job),
             Models = FallbacksFor(job),
             Messages = [.. history ?? [], .. OwnMessages(job)],
-            Reasoning = job.Reasoning is { } r ? new ReasoningOptions { Effort = r.Effort, MaxTokens = r.MaxTokens, Exclude = r.Exclude } : null,
+            Reasoning = ReasoningFor(job),
             Temperature = job.Temperature,
             TopP = job.TopP,
+            TopK = job.TopK,
+            MinP = job.MinP,
+            FrequencyPenalty = job.FrequencyPenalty,
+            PresencePenalty = job.PresencePenalty,
+            RepetitionPenalty = job.RepetitionPenalty,
+            LogitBias = job.LogitBias,
+            Logprobs = job.Logprobs,
+            TopLogprobs = job.TopLogprobs,
+            ParallelToolCalls = job.ParallelToolCalls,
+            MaxCompletionTokens = job.MaxCompletionTokens,
             MaxTokens = job.MaxTokens,
             Stop = job.Stop,
             Seed = job.Seed,
@@ -48,6 +58,30 @@ public sealed class ChatRequestFactory(IOptions<OpenRouterOptions> options)
             Provider = job.Provider,
             User = job.User,
             Metadata = job.Metadata,
+        };
+    }
+
+    /// <summary>
+    /// One <c>reasoning</c> object from the places a job may set it: the shorthand <c>reasoning_effort</c> and the
+    /// deprecated <c>include_reasoning</c> become <c>reasoning.effort</c> and <c>reasoning.exclude</c>, as OpenRouter
+    /// documents them (the reader has refused any contradiction). <c>include_reasoning: true</c> alone is
+    /// <c>reasoning: {}</c>.
+    /// </summary>
+    private static ReasoningOptions? ReasoningFor(PromptJob job)
+    {
+        var given = job.Reasoning;
+        if (given is null && job.ReasoningEffort is null && job.IncludeReasoning is null)
+        {
+            return null;
+        }
+
+        return new ReasoningOptions
+        {
+            Enabled = given?.Enabled,
+            Effort = given?.Effort ?? job.ReasoningEffort,
+            MaxTokens = given?.MaxTokens,
+            Exclude = given?.Exclude ?? (job.IncludeReasoning == false ? true : null),
+            Summary = given?.Summary,
         };
     }
 

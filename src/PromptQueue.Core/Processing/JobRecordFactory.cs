@@ -110,6 +110,7 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
         AddIfPresent(texts, JobText.Answer, completion.Content);
         AddIfPresent(texts, JobText.Reasoning, completion.Reasoning);
         AddIfPresent(texts, JobText.ReasoningDetails, completion.ReasoningDetails is "[]" ? null : completion.ReasoningDetails);
+        AddIfPresent(texts, JobText.Logprobs, completion.Logprobs);
         if (completion.ToolCalls.Count > 0)
         {
             texts[JobText.ToolCalls] = JsonSerializer.Serialize(completion.ToolCalls, ContractJson.Options);

@@ -139,6 +139,8 @@ public sealed class JobRecord : ITableEntity
 
     public int ConversationChunks { get; set; }
 
+    public int LogprobsChunks { get; set; }
+
     // Which write each text's chunk rows belong to (see JobTextRows.RowKey). Null on rows stored before versions
     // existed, whose keys carry none.
     public string? RequestVersion { get; set; }
@@ -155,6 +157,8 @@ public sealed class JobRecord : ITableEntity
 
     public string? ConversationVersion { get; set; }
 
+    public string? LogprobsVersion { get; set; }
+
     /// <summary>Chunk count of the given text stream.</summary>
     public int ChunksOf(JobText text) => text switch
     {
@@ -165,6 +169,7 @@ public sealed class JobRecord : ITableEntity
         JobText.ToolCalls => ToolCallsChunks,
         JobText.Payload => PayloadChunks,
         JobText.Conversation => ConversationChunks,
+        JobText.Logprobs => LogprobsChunks,
         _ => throw new ArgumentOutOfRangeException(nameof(text), text, null),
     };
 
@@ -178,6 +183,7 @@ public sealed class JobRecord : ITableEntity
         JobText.ToolCalls => ToolCallsVersion,
         JobText.Payload => PayloadVersion,
         JobText.Conversation => ConversationVersion,
+        JobText.Logprobs => LogprobsVersion,
         _ => throw new ArgumentOutOfRangeException(nameof(text), text, null),
     };
 
@@ -193,6 +199,7 @@ public sealed class JobRecord : ITableEntity
             case JobText.ToolCalls: (ToolCallsChunks, ToolCallsVersion) = (count, version); break;
             case JobText.Payload: (PayloadChunks, PayloadVersion) = (count, version); break;
             case JobText.Conversation: (ConversationChunks, ConversationVersion) = (count, version); break;
+            case JobText.Logprobs: (LogprobsChunks, LogprobsVersion) = (count, version); break;
             default: throw new ArgumentOutOfRangeException(nameof(text), text, null);
         }
     }

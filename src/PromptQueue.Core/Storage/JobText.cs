@@ -26,6 +26,9 @@ public enum JobText
     /// reasoning_details verbatim). A child reads this one stream of its parent instead of walking the whole chain.
     /// </summary>
     Conversation,
+
+    /// <summary>The answer's log probabilities, when the job asked for them (JSON, each token's entry as received).</summary>
+    Logprobs,
 }
 
 /// <summary>Row keys and splitting of text chunks.</summary>
@@ -48,6 +51,7 @@ public static class JobTextRows
         JobText.ToolCalls => "tools-",
         JobText.Payload => "payload-",
         JobText.Conversation => "conversation-",
+        JobText.Logprobs => "logprobs-",
         _ => throw new ArgumentOutOfRangeException(nameof(text), text, null),
     };
 

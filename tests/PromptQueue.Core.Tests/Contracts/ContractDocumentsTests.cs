@@ -34,9 +34,29 @@ public sealed class ContractDocumentsTests
         Assert.Equal(properties.GetProperty("id").GetProperty("pattern").GetString(), properties.GetProperty("parent_job_id").GetProperty("pattern").GetString());
         Assert.Equal(PromptJobReader.MaxIdLength, properties.GetProperty("parent_job_id").GetProperty("maxLength").GetInt32());
         Assert.Equal(
+            WireNames(typeof(ReasoningSettings)).Order(StringComparer.Ordinal),
+            properties.GetProperty("reasoning").GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(PromptJobReader.MaxTopLogprobs, properties.GetProperty("top_logprobs").GetProperty("maximum").GetInt32());
+        Assert.Equal(
             WireNames(typeof(NotifySettings)).Order(StringComparer.Ordinal),
             properties.GetProperty("notify").GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.Equal(PromptJobReader.MaxStopSequences, properties.GetProperty("stop").GetProperty("oneOf")[1].GetProperty("maxItems").GetInt32());
+    }
+
+    [Fact]
+    public void OpenApi_PromptJobComponent_ListsEveryContractField()
+    {
+        // Arrange
+        using var openApi = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoRoot, "src", "PromptQueue.Http", "openapi.json")));
+        var component = openApi.RootElement.GetProperty("components").GetProperty("schemas").GetProperty("PromptJob");
+
+        // Act
+        var documented = component.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal);
+        var reasoning = component.GetProperty("properties").GetProperty("reasoning").GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal);
+
+        // Assert
+        Assert.Equal(WireNames(typeof(PromptJob)).Order(StringComparer.Ordinal), documented);
+        Assert.Equal(WireNames(typeof(ReasoningSettings)).Order(StringComparer.Ordinal), reasoning);
     }
 
     [Fact]

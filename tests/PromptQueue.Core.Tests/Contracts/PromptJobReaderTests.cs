@@ -102,6 +102,85 @@ public sealed class PromptJobReaderTests
     }
 
     [Fact]
+    public void Read_EveryParameterTheModelSupports_IsAcceptedAndKept()
+    {
+        // Arrange: openai/gpt-oss-120b's supported parameters, each at a valid value.
+        const string json = """
+            {
+              "prompt": "Think it through.",
+              "reasoning": { "enabled": true, "effort": "high", "exclude": false, "summary": "detailed" },
+              "reasoning_effort": "high", "include_reasoning": true,
+              "frequency_penalty": -1.5, "presence_penalty": 2, "repetition_penalty": 1.1,
+              "top_k": 40, "min_p": 0.05, "logit_bias": { "50256": -100, "11": 5.5 },
+              "logprobs": true, "top_logprobs": 20, "parallel_tool_calls": false, "max_completion_tokens": 4096
+            }
+            """;
+
+        // Act
+        var result = PromptJobReader.Read(json, Limits);
+
+        // Assert
+        Assert.True(result.IsValid, result.Describe());
+        var job = result.Job!;
+        Assert.Equal(new ReasoningSettings { Enabled = true, Effort = "high", Exclude = false, Summary = "detailed" }, job.Reasoning);
+        Assert.Equal(("high", true), (job.ReasoningEffort, job.IncludeReasoning));
+        Assert.Equal((-1.5, 2.0, 1.1), (job.FrequencyPenalty, job.PresencePenalty, job.RepetitionPenalty));
+        Assert.Equal((40, 0.05), (job.TopK, job.MinP));
+        Assert.Equal(-100, job.LogitBias!["50256"]);
+        Assert.Equal((true, 20, false, 4096), (job.Logprobs, job.TopLogprobs, job.ParallelToolCalls, job.MaxCompletionTokens));
+    }
+
+    [Theory]
+    [InlineData("""{"prompt":"a","frequency_penalty":2.5}""", "$.frequency_penalty")]
+    [InlineData("""{"prompt":"a","presence_penalty":-3}""", "$.presence_penalty")]
+    [InlineData("""{"prompt":"a","repetition_penalty":0}""", "$.repetition_penalty")]
+    [InlineData("""{"prompt":"a","repetition_penalty":2.5}""", "$.repetition_penalty")]
+    [InlineData("""{"prompt":"a","top_k":-1}""", "$.top_k")]
+    [InlineData("""{"prompt":"a","top_k":1.5}""", "$.top_k")]
+    [InlineData("""{"prompt":"a","min_p":1.5}""", "$.min_p")]
+    [InlineData("""{"prompt":"a","logit_bias":{"abc":1}}""", "$.logit_bias.abc")]
+    [InlineData("""{"prompt":"a","logit_bias":{"42":101}}""", "$.logit_bias.42")]
+    [InlineData("""{"prompt":"a","logit_bias":[1]}""", "$.logit_bias")]
+    [InlineData("""{"prompt":"a","logprobs":"yes"}""", "$.logprobs")]
+    [InlineData("""{"prompt":"a","logprobs":true,"top_logprobs":21}""", "$.top_logprobs")]
+    [InlineData("""{"prompt":"a","parallel_tool_calls":1}""", "$.parallel_tool_calls")]
+    [InlineData("""{"prompt":"a","max_completion_tokens":0}""", "$.max_completion_tokens")]
+    [InlineData("""{"prompt":"a","reasoning_effort":"extreme"}""", "$.reasoning_effort")]
+    [InlineData("""{"prompt":"a","include_reasoning":"no"}""", "$.include_reasoning")]
+    [InlineData("""{"prompt":"a","reasoning":{"summary":"long"}}""", "$.reasoning.summary")]
+    [InlineData("""{"prompt":"a","reasoning":{"enabled":"true"}}""", "$.reasoning.enabled")]
+    [InlineData("""{"prompt":"a","max_tokens":2147483648}""", "$.max_tokens")]
+    public void Read_ParameterOutOfItsRange_IsAFieldError(string json, string path)
+    {
+        // Act
+        var result = PromptJobReader.Read(json, Limits);
+
+        // Assert
+        Assert.False(result.IsValid);
+        Assert.Equal(path, Assert.Single(result.Errors).Path);
+    }
+
+    [Theory]
+    [InlineData("""{"prompt":"a","include_reasoning":false,"reasoning":{"exclude":false}}""", "$.include_reasoning")]
+    [InlineData("""{"prompt":"a","include_reasoning":true,"reasoning":{"exclude":true}}""", "$.include_reasoning")]
+    [InlineData("""{"prompt":"a","reasoning_effort":"low","reasoning":{"effort":"high"}}""", "$.reasoning_effort")]
+    [InlineData("""{"prompt":"a","reasoning_effort":"low","reasoning":{"max_tokens":1000}}""", "$.reasoning_effort")]
+    [InlineData("""{"prompt":"a","reasoning":{"enabled":false,"effort":"high"}}""", "$.reasoning.enabled")]
+    [InlineData("""{"prompt":"a","reasoning":{"enabled":false,"max_tokens":500}}""", "$.reasoning.enabled")]
+    [InlineData("""{"prompt":"a","top_logprobs":3}""", "$.top_logprobs")]
+    [InlineData("""{"prompt":"a","logprobs":false,"top_logprobs":3}""", "$.top_logprobs")]
+    [InlineData("""{"prompt":"a","max_tokens":100,"max_completion_tokens":100}""", "$.max_completion_tokens")]
+    public void Read_ContradictoryParameters_AreRefusedWithAClearError(string json, string path)
+    {
+        // Act
+        var result = PromptJobReader.Read(json, Limits);
+
+        // Assert
+        Assert.False(result.IsValid);
+        Assert.Equal(path, Assert.Single(result.Errors).Path);
+    }
+
+    [Fact]
     public void Read_ContinuationWithNotify_KeepsParentAndChoices()
     {
         // Arrange

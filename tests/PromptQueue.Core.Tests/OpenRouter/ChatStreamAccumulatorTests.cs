@@ -208,6 +208,40 @@ public sealed class ChatStreamAccumulatorTests
     }
 
     [Fact]
+    public void Build_StreamedLogprobs_JoinsEachChunksEntriesInOrder()
+    {
+        // Arrange
+        var accumulator = new ChatStreamAccumulator();
+        string[] chunks =
+        [
+            """{"choices":[{"index":0,"delta":{"content":"Hello"},"logprobs":{"content":[{"token":"Hello","logprob":-0.1,"bytes":[72,101,108,108,111],"top_logprobs":[]}],"refusal":null}}]}""",
+            """{"choices":[{"index":0,"delta":{"content":" world"},"logprobs":{"content":[{"token":" world","logprob":-0.25,"bytes":[32,119,111,114,108,100],"top_logprobs":[]}],"refusal":null}}]}""",
+            """{"choices":[{"index":0,"delta":{"content":""},"finish_reason":"stop","logprobs":null}]}""",
+        ];
+
+        // Act
+        AddAll(accumulator, chunks);
+
+        // Assert
+        Assert.Equal(
+            """{"content":[{"token":"Hello","logprob":-0.1,"bytes":[72,101,108,108,111],"top_logprobs":[]},{"token":" world","logprob":-0.25,"bytes":[32,119,111,114,108,100],"top_logprobs":[]}],"refusal":[]}""",
+            accumulator.Build().Logprobs);
+    }
+
+    [Fact]
+    public void Build_NoLogprobs_LeavesThemNull()
+    {
+        // Arrange
+        var accumulator = new ChatStreamAccumulator();
+
+        // Act
+        AddAll(accumulator, [OpenRouterSamples.Chunk("""{"content":"hi"}""")]);
+
+        // Assert
+        Assert.Null(accumulator.Build().Logprobs);
+    }
+
+    [Fact]
     public void Build_UnknownDetailTypes_KeepsThemVerbatimInOrder()
     {
         // Arrange: escapes and number formats must survive untouched, so they are compared as text.

@@ -57,4 +57,48 @@ public sealed class ChatRequestFactoryTests
         // Assert
         Assert.Equal((DefaultModel, null), (request.Model, request.Models));
     }
+
+    [Fact]
+    public void Create_DeprecatedAndShorthandReasoningFields_AreSentAsOpenRouterDocumentsThem()
+    {
+        // Act
+        var excluded = Requests.Create(new PromptJob { Prompt = "hi", IncludeReasoning = false, ReasoningEffort = "low" });
+        var included = Requests.Create(new PromptJob { Prompt = "hi", IncludeReasoning = true });
+        var json = System.Text.Json.JsonSerializer.Serialize(excluded, OpenRouterJson.Options);
+
+        // Assert
+        Assert.Equal(new ReasoningOptions { Effort = "low", Exclude = true }, excluded.Reasoning);
+        Assert.Equal(new ReasoningOptions(), included.Reasoning);
+        Assert.Contains("\"reasoning\":{\"effort\":\"low\",\"exclude\":true}", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("include_reasoning", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("reasoning_effort", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_SamplingAndOutputParameters_GoOutUnderOpenRoutersNames()
+    {
+        // Arrange
+        var job = new PromptJob
+        {
+            Prompt = "hi",
+            TopK = 40,
+            MinP = 0.05,
+            FrequencyPenalty = 0.5,
+            PresencePenalty = -0.5,
+            RepetitionPenalty = 1.1,
+            LogitBias = new Dictionary<string, double> { ["50256"] = -100 },
+            Logprobs = true,
+            TopLogprobs = 3,
+            ParallelToolCalls = false,
+            MaxCompletionTokens = 256,
+            Reasoning = new ReasoningSettings { Enabled = true, Summary = "concise" },
+        };
+
+        // Act
+        var json = System.Text.Json.JsonSerializer.Serialize(Requests.Create(job), OpenRouterJson.Options);
+
+        // Assert
+        Assert.Contains("\"top_k\":40,\"min_p\":0.05,\"frequency_penalty\":0.5,\"presence_penalty\":-0.5,\"repetition_penalty\":1.1,\"logit_bias\":{\"50256\":-100},\"logprobs\":true,\"top_logprobs\":3,\"parallel_tool_calls\":false,\"max_completion_tokens\":256", json, StringComparison.Ordinal);
+        Assert.Contains("\"reasoning\":{\"enabled\":true,\"summary\":\"concise\"}", json, StringComparison.Ordinal);
+    }
 }

@@ -75,6 +75,31 @@ public sealed class HttpApiTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Get_JobThatAskedForLogprobs_ShowsThemWithTheAnswerAsTheProviderSentThem()
+    {
+        // Arrange
+        await using var app = await TestApp.StartAsync(azurite);
+        await using var api = await ApiHost.StartAsync(app);
+        var id = await SubmitAsync(api, """{"prompt":"Say something short","logprobs":true,"top_logprobs":2,"max_completion_tokens":64,"include_reasoning":false}""");
+        Assert.Equal(JobOutcome.Completed, (await app.ProcessNextAsync()).Outcome);
+
+        // Act
+        using var response = await api.Client.GetAsync($"/api/jobs/{id}");
+
+        // Assert
+        var view = await ReadAsync<JobView>(response);
+        var tokens = view.Logprobs!.Value.GetProperty("content").EnumerateArray().ToList();
+        Assert.NotEmpty(tokens);
+        Assert.Equal(view.Answer, string.Concat(tokens.Select(t => t.GetProperty("token").GetString())));
+        Assert.All(tokens, t => Assert.Equal(2, t.GetProperty("top_logprobs").GetArrayLength()));
+        using var sent = JsonDocument.Parse(app.Simulator.ReceivedBodies.Single());
+        Assert.True(sent.RootElement.GetProperty("logprobs").GetBoolean());
+        Assert.Equal(2, sent.RootElement.GetProperty("top_logprobs").GetInt32());
+        Assert.Equal(64, sent.RootElement.GetProperty("max_completion_tokens").GetInt32());
+        Assert.True(sent.RootElement.GetProperty("reasoning").GetProperty("exclude").GetBoolean());
+    }
+
+    [Fact]
     public async Task Submit_SameIdempotencyKeyAndPayload_ReturnsTheSameJobAndStoresOne()
     {
         // Arrange
