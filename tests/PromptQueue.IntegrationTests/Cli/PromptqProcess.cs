@@ -37,15 +37,23 @@ public static class PromptqProcess
     }
 
     /// <summary>Starts promptq and leaves it running; pair with <see cref="SignalAsync"/>.</summary>
+    /// <remarks>
+    /// A process started in the background of a non-interactive shell inherits SIGINT as ignored, and so does every
+    /// process it starts, this test run and its children included; .NET then never sees a Ctrl+C. A user presses
+    /// Ctrl+C in a terminal, where promptq runs in the foreground with SIGINT at its default, so the child is started
+    /// the same way, through a one-line launcher that restores the default before it runs dotnet.
+    /// </remarks>
     public static Process Start(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo("python3")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp('dotnet', ['dotnet'] + sys.argv[1:])");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "promptq.dll"));
         foreach (var arg in args)
         {

@@ -95,28 +95,36 @@ public sealed class TwoHostPacingTests(AzuriteFixture azurite, ITestOutputHelper
     [Fact]
     public async Task RunAsync_BudgetConfiguredAboveTheAccountLimit_LearnsFromThe429sCountingEveryCallAndFailingNone()
     {
-        // Arrange
-        const int jobCount = 45;
-        const int budgetRequestsPerMinute = 2 * EquivalentRequestsPerMinute;
-        await using var simulator = await StartAccountAsync();
-        // Twice the account's rate: 60 s / 1200 + 10 ms = 60 ms apart, up to 34 calls per 2 s window against 20
-        // allowed. Whatever the windows' phase, at most 40 calls are admitted before one overflows (20 in a first,
-        // partial window, 20 in the next), so 45 jobs are bound to meet a 429. The simulator tells the 429's limit per
-        // real minute (600), as the real API's header and the budget share one clock, so the hosts slow down to the
-        // true rate rather than to 20 calls per real minute.
+        // Arrange: an account of 5 calls per simulated minute (2 real seconds), a budget of ten times as many, and
+        // twelve calls in flight at once. The simulator holds every call until eleven have arrived and then admits
+        // them together; even if a window ends among them, one window gets at least six of eleven, so a 429 is
+        // certain however fast or slow the machine is, and the hosts must learn the account's real rate from it.
+        const int jobCount = 20;
+        const int accountLimit = 5;
+        const int learnedPerMinute = (int)(accountLimit * TimeScale);
+        await using var simulator = await OpenRouterSimulator.StartAsync(new SimulatorOptions
+        {
+            RequestsPerMinute = accountLimit,
+            RequestsPerDay = 100_000,
+            TimeScale = TimeScale,
+        });
         var settings = SharedSettings(simulator, new Dictionary<string, string?>
         {
-            ["Budget:RequestsPerMinute"] = budgetRequestsPerMinute.ToString(CultureInfo.InvariantCulture),
+            ["Budget:RequestsPerMinute"] = (10 * learnedPerMinute).ToString(CultureInfo.InvariantCulture),
             ["Budget:SpacingMargin"] = "00:00:00.010",
             ["Budget:DeferralSpread"] = "00:00:00.500",
+            ["PromptQueue:Listener:Concurrency"] = "6",
         });
         await using var hostA = await PacingHost.CreateAsync(settings);
         await using var hostB = await PacingHost.CreateAsync(settings);
         var jobIds = await SubmitAsync(hostA, jobCount);
+        simulator.HoldResponses();
 
         // Act
         hostA.Start();
         hostB.Start();
+        await WaitUntilAsync(() => simulator.InFlightCount >= 11, "eleven calls are in flight");
+        simulator.ReleaseResponses();
         var records = await WaitUntilTerminalAsync(hostA.Get<JobStore>(), jobIds, simulator);
         Report(simulator, hostA, hostB);
         await hostA.StopAsync();
@@ -131,8 +139,19 @@ public sealed class TwoHostPacingTests(AzuriteFixture azurite, ITestOutputHelper
         Assert.Equal(jobCount + simulator.RateLimitedCount, simulator.ChatRequestCount);
         Assert.Equal(0, await PoisonMessageCountAsync(settings));
         var budget = await hostB.Get<RequestBudget>().ReadAsync(CancellationToken.None);
-        Assert.Equal(EquivalentRequestsPerMinute, budget.LearnedRequestsPerMinute);
+        Assert.Equal(learnedPerMinute, budget.LearnedRequestsPerMinute);
         Assert.NotNull(budget.BlockedUntil);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var time = TimeProvider.System;
+        var started = time.GetTimestamp();
+        while (!condition())
+        {
+            Assert.True(time.GetElapsedTime(started) < DrainTimeout, $"never came true: {what}");
+            await Task.Delay(TimeSpan.FromMilliseconds(20), time);
+        }
     }
 
     [Fact]
