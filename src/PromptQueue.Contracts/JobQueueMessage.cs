@@ -22,13 +22,48 @@ public enum JobMessageKind
 /// <param name="JobId">The referenced job, for <see cref="JobMessageKind.Reference"/>.</param>
 /// <param name="Json">The UTF-8 JSON body after any base64 decoding.</param>
 /// <param name="Error">Why the message is unreadable, for <see cref="JobMessageKind.Unreadable"/>.</param>
-public sealed record JobQueueMessage(JobMessageKind Kind, string? JobId, ReadOnlyMemory<byte> Json, string? Error)
+/// <param name="WatchedClaim">
+/// For a reference sent as a claim's watch, the claim it watches: it brings the job back if the worker holding that
+/// claim vanishes, and means nothing once the claim is gone.
+/// </param>
+/// <param name="TraceParent">The sender's W3C <c>traceparent</c>, which the job's processing continues.</param>
+/// <param name="TraceState">The sender's W3C <c>tracestate</c>, if any.</param>
+public sealed record JobQueueMessage(
+    JobMessageKind Kind, string? JobId, ReadOnlyMemory<byte> Json, string? Error, string? WatchedClaim = null, string? TraceParent = null, string? TraceState = null)
 {
     public const string JobIdProperty = "jobId";
 
-    /// <summary>The body of a message that refers to a stored job.</summary>
-    public static string CreateReference(string jobId) =>
-        JsonSerializer.Serialize(new Dictionary<string, object> { ["v"] = 1, [JobIdProperty] = jobId });
+    public const string WatchProperty = "watch";
+
+    /// <summary>
+    /// W3C trace context on a message, beside a reference's fields or an inline job's: it is the message's, not the
+    /// job's, so an inline job is read without it.
+    /// </summary>
+    public const string TraceParentProperty = "traceparent";
+
+    public const string TraceStateProperty = "tracestate";
+
+    /// <summary>The body of a message that refers to a stored job, continuing the trace <paramref name="traceParent"/>.</summary>
+    public static string CreateReference(string jobId, string? traceParent = null, string? traceState = null) =>
+        Serialize(new Dictionary<string, object> { ["v"] = 1, [JobIdProperty] = jobId }, traceParent, traceState);
+
+    /// <summary>The body of a claim's watch: a reference that names the claim it watches.</summary>
+    public static string CreateWatch(string jobId, string claim, string? traceParent = null, string? traceState = null) =>
+        Serialize(new Dictionary<string, object> { ["v"] = 1, [JobIdProperty] = jobId, [WatchProperty] = claim }, traceParent, traceState);
+
+    private static string Serialize(Dictionary<string, object> fields, string? traceParent, string? traceState)
+    {
+        if (traceParent is not null)
+        {
+            fields[TraceParentProperty] = traceParent;
+            if (!string.IsNullOrEmpty(traceState))
+            {
+                fields[TraceStateProperty] = traceState;
+            }
+        }
+
+        return JsonSerializer.Serialize(fields);
+    }
 
     /// <summary>
     /// Decodes a message body sent either as plain JSON or as base64-encoded JSON.
@@ -71,14 +106,20 @@ public sealed record JobQueueMessage(JobMessageKind Kind, string? JobId, ReadOnl
                 return Unreadable("the message must be a JSON object", json);
             }
 
+            var traceParent = StringOrNull(root, TraceParentProperty);
+            var traceState = StringOrNull(root, TraceStateProperty);
             if (!root.TryGetProperty(JobIdProperty, out var jobId))
             {
-                return new JobQueueMessage(JobMessageKind.Inline, null, json, null);
+                var job = traceParent is null && !root.TryGetProperty(TraceStateProperty, out _) ? json : WithoutTraceContext(root);
+                return new JobQueueMessage(JobMessageKind.Inline, null, job, null, TraceParent: traceParent, TraceState: traceState);
             }
 
-            return jobId.ValueKind == JsonValueKind.String && PromptJobReader.IsValidJobId(jobId.GetString())
-                ? new JobQueueMessage(JobMessageKind.Reference, jobId.GetString(), json, null)
-                : Unreadable("'jobId' must be a job id string", json);
+            if (jobId.ValueKind != JsonValueKind.String || !PromptJobReader.IsValidJobId(jobId.GetString()))
+            {
+                return Unreadable("'jobId' must be a job id string", json);
+            }
+
+            return new JobQueueMessage(JobMessageKind.Reference, jobId.GetString(), json, null, StringOrNull(root, WatchProperty), traceParent, traceState);
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
@@ -86,6 +127,30 @@ public sealed record JobQueueMessage(JobMessageKind Kind, string? JobId, ReadOnl
             // or the text that cannot be decoded with its path.
             return new JobQueueMessage(JobMessageKind.Inline, null, json, null);
         }
+    }
+
+    private static string? StringOrNull(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    /// <summary>An inline job without the message's own trace fields, every other member as it was.</summary>
+    private static byte[] WithoutTraceContext(JsonElement root)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartObject();
+            foreach (var property in root.EnumerateObject())
+            {
+                if (property.Name is not (TraceParentProperty or TraceStateProperty))
+                {
+                    property.WriteTo(writer);
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.ToArray();
     }
 
     private static bool TryDecodeBase64(ReadOnlySpan<char> text, out byte[] json)

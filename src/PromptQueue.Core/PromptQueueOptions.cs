@@ -25,9 +25,13 @@ public sealed class PromptQueueOptions
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 6;
 
-    /// <summary>How long a worker's claim on a running job lasts; past it, another worker may take the job over.</summary>
-    [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]
-    public TimeSpan ClaimDuration { get; set; } = TimeSpan.FromMinutes(20);
+    /// <summary>
+    /// How long a worker's claim on a running job lasts without renewal. The worker renews it every half of this while
+    /// its model call runs, however long that takes; a job whose worker vanished is taken over about this long after
+    /// the worker's last renewal, by the claim's watch on the job queue.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:04", "1.00:00:00")]
+    public TimeSpan ClaimDuration { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>First retry delay after a transient failure; later ones double, with full jitter.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]

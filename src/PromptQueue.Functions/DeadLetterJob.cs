@@ -15,6 +15,6 @@ public sealed class DeadLetterJob(JobProcessor processor)
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return processor.DeadLetterAsync(new JobDelivery(message.Body.ToString(), message.MessageId), cancellationToken);
+        return processor.DeadLetterAsync(new JobDelivery(message.Body.ToString(), message.MessageId, message.InsertedOn), cancellationToken);
     }
 }

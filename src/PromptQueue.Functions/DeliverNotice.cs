@@ -7,7 +7,7 @@ namespace PromptQueue.Functions;
 /// <summary>POSTs each webhook notice on the notice queue; retries are new delayed messages, so this copy is deleted.</summary>
 public sealed class DeliverNotice(WebhookDeliverer deliverer)
 {
-    public const string QueueSetting = "%PromptQueue:Notices:NoticeQueue%";
+    public const string QueueSetting = "%" + AppSettingsCheck.NoticeQueue + "%";
 
     [Function(nameof(DeliverNotice))]
     public Task<WebhookOutcome> Run(

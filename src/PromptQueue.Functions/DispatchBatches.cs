@@ -7,7 +7,7 @@ namespace PromptQueue.Functions;
 public sealed class DispatchBatches(BatchTick tick)
 {
     /// <summary>An app setting, so a deployment can tick more or less often; keep PromptQueue:Batches:DispatchInterval equal to its period.</summary>
-    public const string Schedule = "%PromptQueue:Batches:DispatchSchedule%";
+    public const string Schedule = "%" + AppSettingsCheck.DispatchSchedule + "%";
 
     [Function(nameof(DispatchBatches))]
     public Task<DispatchResult> Run([TimerTrigger(Schedule)] TimerInfo timer, CancellationToken cancellationToken) =>

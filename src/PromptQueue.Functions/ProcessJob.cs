@@ -12,7 +12,7 @@ namespace PromptQueue.Functions;
 /// </remarks>
 public sealed class ProcessJob(JobProcessor processor)
 {
-    public const string QueueSetting = "%PromptQueue:JobQueue%";
+    public const string QueueSetting = "%" + AppSettingsCheck.JobQueue + "%";
 
     [Function(nameof(ProcessJob))]
     public Task<JobProcessingResult> Run(
@@ -20,6 +20,6 @@ public sealed class ProcessJob(JobProcessor processor)
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return processor.ProcessAsync(new JobDelivery(message.Body.ToString(), message.MessageId), cancellationToken);
+        return processor.ProcessAsync(new JobDelivery(message.Body.ToString(), message.MessageId, message.InsertedOn), cancellationToken);
     }
 }

@@ -1,11 +1,15 @@
 using Microsoft.Azure.Functions.Worker.Builder;
-using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Hosting;
 using PromptQueue.Core;
+using PromptQueue.Functions;
 using PromptQueue.Hosting;
 
 var builder = FunctionsApplication.CreateBuilder(args);
+AppSettingsCheck.Require(builder.Configuration);
 builder.ConfigureFunctionsWebApplication();
 builder.Services.AddPromptQueueCore(builder.Configuration);
-builder.Services.AddPromptQueueTelemetry(builder.Configuration).UseFunctionsWorkerDefaults();
+
+// The worker's logs go through the host, which shows them and sends them to Application Insights; the worker
+// exports its spans and metrics itself (and its logs only to OTLP, which the host does not serve).
+builder.Services.AddPromptQueueTelemetry(builder.Configuration, logs: LogExport.OtlpOnly);
 builder.Build().Run();

@@ -30,7 +30,7 @@ public static class RunCommand
         }
 
         // Invalid lines are reported and skipped, so one typo does not hold up the rest of a local run.
-        var submission = await BatchCommand.SubmitFileAsync(services, path, new BatchSubmitRequest { SkipInvalidItems = true, IdsAsCustomIds = true }, errors, cancellationToken);
+        var submission = await BatchCommand.SubmitFileAsync(services, path, new BatchSubmitRequest { SkipInvalidItems = true }, errors, cancellationToken);
         if (submission?.Header is not { } submitted)
         {
             await errors.WriteLineAsync("promptq: no valid jobs to run.");

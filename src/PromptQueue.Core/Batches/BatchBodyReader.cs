@@ -36,7 +36,11 @@ public sealed class BatchBodyTooLargeException(long limit) : Exception($"the bat
 /// Reads a batch body, a JSON array or JSONL, one item at a time: memory holds one item, never the whole batch.
 /// Each item is a v1 job plus an optional <c>custom_id</c>, checked by <see cref="PromptJobReader"/>.
 /// </summary>
-public sealed class BatchBodyReader(BatchOptions options, JobLimits limits, bool idsAsCustomIds = false)
+/// <remarks>
+/// An item's own <c>id</c> names it, as <c>custom_id</c> does: a file of single jobs, which may carry ids, is a valid
+/// batch as it stands. The job ids themselves always come from the batch.
+/// </remarks>
+public sealed class BatchBodyReader(BatchOptions options, JobLimits limits)
 {
     public const int MaxCustomIdChars = 256;
 
@@ -230,9 +234,9 @@ public sealed class BatchBodyReader(BatchOptions options, JobLimits limits, bool
 
         if (element.TryGetProperty("id", out var id))
         {
-            if (!idsAsCustomIds || customId is not null)
+            if (customId is not null)
             {
-                Problem("$.id", "batch items get their job ids from the batch; name an item with custom_id instead");
+                Problem("$.id", "give either 'id' or 'custom_id' to name an item, not both");
             }
             else if (id.ValueKind != JsonValueKind.String || id.GetString() is not { Length: > 0 and <= MaxCustomIdChars } name)
             {
@@ -240,7 +244,7 @@ public sealed class BatchBodyReader(BatchOptions options, JobLimits limits, bool
             }
             else if (!_customIds.Add(name))
             {
-                Problem("$.id", $"'{name}' is used by an earlier item; ids must be unique within a file");
+                Problem("$.id", $"'{name}' is used by an earlier item; item names (id or custom_id) must be unique within a batch");
             }
             else
             {

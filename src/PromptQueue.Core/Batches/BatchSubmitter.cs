@@ -23,11 +23,6 @@ public sealed record BatchSubmitRequest
     /// <summary>Store the valid items and report the invalid ones, instead of refusing the whole batch (<c>promptq run</c>).</summary>
     public bool SkipInvalidItems { get; init; }
 
-    /// <summary>
-    /// An item's own job <c>id</c> names it (becomes its <c>custom_id</c>) instead of being refused: <c>promptq run</c>
-    /// reads files of single jobs, which may carry ids. The job id itself still comes from the batch.
-    /// </summary>
-    public bool IdsAsCustomIds { get; init; }
 }
 
 /// <summary>The outcome of a batch submission: the stored batch, or why it was refused.</summary>
@@ -67,7 +62,7 @@ public sealed class BatchSubmitter(BatchStore store, IOptions<BatchOptions> opti
 
         try
         {
-            await foreach (var item in new BatchBodyReader(_options, limits.Value, request.IdsAsCustomIds).ReadAsync(body, cancellationToken))
+            await foreach (var item in new BatchBodyReader(_options, limits.Value).ReadAsync(body, cancellationToken))
             {
                 if (!item.IsValid)
                 {

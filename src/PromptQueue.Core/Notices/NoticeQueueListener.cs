@@ -1,4 +1,3 @@
-using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PromptQueue.Core.Processing;
@@ -37,9 +36,10 @@ public sealed class NoticeQueueListener(
         await _poller.PollAsync(polling, HandleAsync, cancellationToken, cancellationToken);
     }
 
-    private async Task HandleAsync(QueueMessage message, CancellationToken cancellationToken)
+    private async Task HandleAsync(LeasedMessage leased, CancellationToken cancellationToken)
     {
-        await deliverer.DeliverAsync(message.Body.ToString(), cancellationToken);
-        await queues.Webhook.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
+        await deliverer.DeliverAsync(leased.Message.Body.ToString(), cancellationToken);
+        await leased.EndLeaseAsync();
+        await queues.Webhook.DeleteMessageAsync(leased.Message.MessageId, leased.PopReceipt, CancellationToken.None);
     }
 }

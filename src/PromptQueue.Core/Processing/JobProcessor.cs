@@ -13,7 +13,8 @@ namespace PromptQueue.Core.Processing;
 /// <summary>One delivery of a job-queue message, as any host received it.</summary>
 /// <param name="Body">The message text, plain or base64.</param>
 /// <param name="MessageId">The queue's id for the message; it names jobs that arrive without an id of their own.</param>
-public sealed record JobDelivery(string Body, string MessageId);
+/// <param name="EnqueuedAt">When the message was put on the queue, as the queue says; it times the job's wait.</param>
+public sealed record JobDelivery(string Body, string MessageId, DateTimeOffset? EnqueuedAt = null);
 
 /// <summary>What became of a delivery.</summary>
 public enum JobOutcome
@@ -70,8 +71,19 @@ public sealed partial class JobProcessor(
     {
         ArgumentNullException.ThrowIfNull(delivery);
         var message = JobQueueMessage.Decode(delivery.Body);
+        using var activity = JobTracing.StartProcessing(delivery, message, time.GetUtcNow());
+        var result = await ProcessMessageAsync(delivery, message, cancellationToken);
+        JobTracing.Finish(activity, result.JobId, result.Outcome.ToString());
+        return result;
+    }
+
+    private async Task<JobProcessingResult> ProcessMessageAsync(JobDelivery delivery, JobQueueMessage message, CancellationToken cancellationToken)
+    {
         switch (message.Kind)
         {
+            case JobMessageKind.Reference when message.WatchedClaim is { } claim:
+                return await WatchAsync(message.JobId!, claim, cancellationToken);
+
             case JobMessageKind.Reference:
                 var record = await store.FindAsync(message.JobId!, cancellationToken);
                 return record is null
@@ -247,6 +259,31 @@ public sealed partial class JobProcessor(
         throw new InvalidOperationException($"Could not record the rejection of message {delivery.MessageId}: its job ids are taken.");
     }
 
+    /// <summary>
+    /// A claim's watch arrived: if the claim it watches lapsed with the job still Running, its worker vanished and
+    /// this worker takes the job over. A watch whose claim is still held comes back when that claim would lapse; one
+    /// whose claim is over (the job moved on) means nothing.
+    /// </summary>
+    private async Task<JobProcessingResult> WatchAsync(string jobId, string claim, CancellationToken cancellationToken)
+    {
+        var record = await store.FindAsync(jobId, cancellationToken);
+        if (record is not { Status: JobStatus.Running } || record.ClaimToken != claim)
+        {
+            return new(jobId, JobOutcome.Duplicate);
+        }
+
+        var now = time.GetUtcNow();
+        if (record.ClaimedUntil > now)
+        {
+            // The worker may be alive, or may have died just after a renewal: watch on until the claim would lapse.
+            await queue.SendWatchAsync(jobId, claim, record.ClaimedUntil.Value - now + ClaimLease.Margin, cancellationToken);
+            return new(jobId, JobOutcome.Deferred);
+        }
+
+        LogTakeover(jobId, record.ClaimedUntil);
+        return await RunAsync(record, job: null, cancellationToken);
+    }
+
     private async Task<JobProcessingResult> RunAsync(JobRecord record, PromptJob? job, CancellationToken cancellationToken)
     {
         using var scope = BeginJobScope(record.JobId);
@@ -257,6 +294,17 @@ public sealed partial class JobProcessor(
         }
 
         record = claimed.Record!;
+        var lease = claimed.Lease!;
+        var result = await RunClaimedAsync(record, job, lease, cancellationToken);
+
+        // The claim is over however it ended (a result, a wait, a release, or another worker's takeover): its watch
+        // has nothing left to watch. After a fault the watch stays, so the job still comes back.
+        await lease.EndAsync();
+        return result;
+    }
+
+    private async Task<JobProcessingResult> RunClaimedAsync(JobRecord record, PromptJob? job, ClaimLease lease, CancellationToken cancellationToken)
+    {
         try
         {
             job ??= await LoadJobAsync(record, cancellationToken);
@@ -272,7 +320,7 @@ public sealed partial class JobProcessor(
             }
 
             var request = requests.Create(job, history);
-            var outcome = await CallModelAsync(record, request, cancellationToken);
+            var outcome = await CallModelAsync(record, lease, request, cancellationToken);
 
             // The answer is in hand: record it even if the host is stopping, so the call is never made twice.
             return outcome.Deferred ?? await RecordOutcomeAsync(record, outcome.Request!, outcome.Chat!, CancellationToken.None);
@@ -314,7 +362,7 @@ public sealed partial class JobProcessor(
 
     /// <summary>Takes a budget slot (or defers), then calls the model, falling back to a paid model where configured.</summary>
     /// <returns>The outcome with the request that produced it (the fallback's, when it was used), or the deferral.</returns>
-    private async Task<(ChatOutcome? Chat, ChatRequest? Request, JobProcessingResult? Deferred)> CallModelAsync(JobRecord record, ChatRequest request, CancellationToken cancellationToken)
+    private async Task<(ChatOutcome? Chat, ChatRequest? Request, JobProcessingResult? Deferred)> CallModelAsync(JobRecord record, ClaimLease lease, ChatRequest request, CancellationToken cancellationToken)
     {
         // Any free model in the chain may serve the call and spend a free request, so any one of them meters it.
         var slot = request.AllModels.Any(budget.Meters) ? await budget.AcquireAsync(cancellationToken) : null;
@@ -333,25 +381,101 @@ public sealed partial class JobProcessor(
             await Task.Delay(granted.SlotAt - time.GetUtcNow(), time, cancellationToken);
         }
 
-        if (!await StartCallAsync(record, cancellationToken))
-        {
-            return (null, null, new(record.JobId, JobOutcome.Duplicate));
-        }
-
-        var outcome = await chat.CompleteAsync(request, cancellationToken);
+        var outcome = await CallWhileClaimedAsync(record, lease, request, cancellationToken);
         if (outcome is ChatFailed failed && IsFreeVariantGone(failed.Error) && FallbackFor(request) is { } replacement)
         {
             LogFallback(record.JobId, request.Model, replacement.Model, failed.Error.Message);
             request = replacement;
-            if (!await StartCallAsync(record, cancellationToken))
-            {
-                return (null, null, new(record.JobId, JobOutcome.Duplicate));
-            }
-
-            outcome = await chat.CompleteAsync(request, cancellationToken);
+            outcome = await CallWhileClaimedAsync(record, lease, request, cancellationToken);
         }
 
-        return (outcome, request, null);
+        return outcome is null ? (null, null, new(record.JobId, JobOutcome.Duplicate)) : (outcome, request, null);
+    }
+
+    /// <summary>
+    /// Makes one model call under the claim: counts it as it starts, then renews the claim (and pushes out its watch)
+    /// every half claim while the call runs, so a live worker is never overtaken however long the model thinks.
+    /// Null when the job was taken over meanwhile: the call is cut short, since its answer could not be stored.
+    /// </summary>
+    private async Task<ChatOutcome?> CallWhileClaimedAsync(JobRecord record, ClaimLease lease, ChatRequest request, CancellationToken cancellationToken)
+    {
+        if (!await StartCallAsync(record, lease, cancellationToken))
+        {
+            return null;
+        }
+
+        using var takenOver = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var callEnded = new CancellationTokenSource();
+        var heartbeat = RenewWhileCallingAsync(record, lease, takenOver, callEnded.Token);
+        try
+        {
+            return await chat.CompleteAsync(request, takenOver.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && takenOver.IsCancellationRequested)
+        {
+            LogClaimLost(record.JobId);
+            return null;
+        }
+        finally
+        {
+            await callEnded.CancelAsync();
+            await heartbeat;
+        }
+    }
+
+    private async Task RenewWhileCallingAsync(JobRecord record, ClaimLease lease, CancellationTokenSource takenOver, CancellationToken callEnded)
+    {
+        var interval = _options.ClaimDuration / 2;
+        while (true)
+        {
+            try
+            {
+                await Task.Delay(interval, time, callEnded);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            try
+            {
+                JobRecordFactory.MarkClaimRenewed(record, time.GetUtcNow() + _options.ClaimDuration);
+                if (!await TryWriteOwnClaimAsync(record))
+                {
+                    await takenOver.CancelAsync();
+                    return;
+                }
+
+                await lease.RenewAsync(record.ClaimedUntil!.Value, CancellationToken.None);
+            }
+            catch (Exception ex) when (StorageFaults.IsTransient(ex))
+            {
+                // The call goes on; the next renewal tries again, and the answer is stored while the claim holds.
+                LogRenewalFailed(ex, record.JobId);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes the job as this worker's claim has it. A conflict may be this worker's own earlier write whose answer
+    /// was lost: if the stored job is still Running under this claim, its version is taken and the write tried again.
+    /// False when the job is another worker's now.
+    /// </summary>
+    private async Task<bool> TryWriteOwnClaimAsync(JobRecord record)
+    {
+        if (await store.TryUpdateAsync(record, CancellationToken.None))
+        {
+            return true;
+        }
+
+        var stored = await store.FindAsync(record.JobId, CancellationToken.None);
+        if (stored is not { Status: JobStatus.Running } || stored.ClaimToken != record.ClaimToken)
+        {
+            return false;
+        }
+
+        record.ETag = stored.ETag;
+        return await store.TryUpdateAsync(record, CancellationToken.None);
     }
 
     /// <summary>
@@ -359,20 +483,21 @@ public sealed partial class JobProcessor(
     /// out: <see cref="JobRecord.Attempts"/> then equals the calls made for the job, whatever stops the worker during
     /// the call. False when the job changed under this worker (its claim lapsed and another took it over).
     /// </summary>
-    private async Task<bool> StartCallAsync(JobRecord record, CancellationToken cancellationToken)
+    private async Task<bool> StartCallAsync(JobRecord record, ClaimLease lease, CancellationToken cancellationToken)
     {
         // A stop requested before the call is a release with nothing counted.
         cancellationToken.ThrowIfCancellationRequested();
         JobRecordFactory.MarkCallStarted(record, time.GetUtcNow() + _options.ClaimDuration);
 
         // The count must reach storage once the request may have gone out; a stop from here on interrupts the call.
-        if (await store.TryUpdateAsync(record, CancellationToken.None))
+        if (!await TryWriteOwnClaimAsync(record))
         {
-            return true;
+            LogClaimLost(record.JobId);
+            return false;
         }
 
-        LogClaimLost(record.JobId);
-        return false;
+        await lease.RenewAsync(record.ClaimedUntil!.Value, CancellationToken.None);
+        return true;
     }
 
     private async Task<JobProcessingResult> RecordOutcomeAsync(JobRecord record, ChatRequest request, ChatOutcome outcome, CancellationToken cancellationToken) => outcome switch
@@ -413,7 +538,7 @@ public sealed partial class JobProcessor(
         }
     }
 
-    private async Task<(JobRecord? Record, JobOutcome? Outcome)> ClaimAsync(JobRecord record, CancellationToken cancellationToken)
+    private async Task<(JobRecord? Record, JobOutcome? Outcome, ClaimLease? Lease)> ClaimAsync(JobRecord record, CancellationToken cancellationToken)
     {
         for (var conflicts = 0; ; conflicts++)
         {
@@ -421,7 +546,14 @@ public sealed partial class JobProcessor(
             if (record.Status.IsTerminal())
             {
                 LogDuplicate(record.JobId, record.Status);
-                return (null, JobOutcome.Duplicate);
+                return (null, JobOutcome.Duplicate, null);
+            }
+
+            if (record is { Status: JobStatus.Running, ClaimToken: not null } && record.ClaimedUntil > now)
+            {
+                // Another worker holds the job, and its claim's watch brings the job back if that worker vanishes.
+                LogHeld(record.JobId, record.Status, record.ClaimedUntil.Value);
+                return (null, JobOutcome.Duplicate, null);
             }
 
             var heldUntil = record.Status switch
@@ -436,19 +568,25 @@ public sealed partial class JobProcessor(
                 await queue.SendAsync(record.JobId, until - now, cancellationToken);
                 LogHeld(record.JobId, record.Status, until);
                 JobTelemetry.Held(record);
-                return (null, JobOutcome.Deferred);
+                return (null, JobOutcome.Deferred, null);
             }
 
-            records.MarkRunning(record, now + _options.ClaimDuration);
+            // The watch goes out first: no claim is ever stored without one, and a claim that is never stored leaves
+            // only a watch that finds another claim, or none, and changes nothing.
+            var lease = new ClaimLease(queue, record.JobId, JobTextRows.NewVersion() + JobTextRows.NewVersion(), time, logger);
+            var claimedUntil = now + _options.ClaimDuration;
+            await lease.OpenAsync(claimedUntil, cancellationToken);
+            records.MarkRunning(record, claimedUntil, lease.Claim);
             if (await store.TryUpdateAsync(record, cancellationToken))
             {
-                return (record, null);
+                return (record, null, lease);
             }
 
+            await lease.EndAsync();
             var current = await store.FindAsync(record.JobId, cancellationToken);
             if (current is null || conflicts >= MaxClaimConflicts)
             {
-                return (null, JobOutcome.Duplicate);
+                return (null, JobOutcome.Duplicate, null);
             }
 
             record = current;
@@ -620,12 +758,18 @@ public sealed partial class JobProcessor(
 
     private static bool IsSameWrite(JobRecord stored, JobRecord written) =>
         stored.Status == written.Status && stored.Attempts == written.Attempts && stored.CompletedAt == written.CompletedAt
-        && stored.NextAttemptAt == written.NextAttemptAt && stored.WaitReason == written.WaitReason;
+        && stored.NextAttemptAt == written.NextAttemptAt && stored.WaitReason == written.WaitReason && stored.ClaimToken == written.ClaimToken;
 
     private IDisposable? BeginJobScope(string jobId) => logger.BeginScope(new Dictionary<string, object> { ["JobId"] = jobId });
 
     [LoggerMessage(LogLevel.Warning, "Job {JobId}: storing its outcome failed (try {Try}); trying again while this worker's claim holds")]
     private partial void LogStoreRetry(Exception exception, string jobId, int @try);
+
+    [LoggerMessage(LogLevel.Warning, "Job {JobId}: its worker's claim lapsed at {ClaimedUntil:o} with the job still running; this worker takes it over")]
+    private partial void LogTakeover(string jobId, DateTimeOffset? claimedUntil);
+
+    [LoggerMessage(LogLevel.Warning, "Job {JobId}: renewing the claim failed; the call goes on and the next renewal tries again")]
+    private partial void LogRenewalFailed(Exception exception, string jobId);
 
     [LoggerMessage(LogLevel.Information, "Job {JobId} waits for its parent: {Why}")]
     private partial void LogParentPending(string jobId, string why);

@@ -100,27 +100,31 @@ public sealed partial class JobQueueListener(
     }
 
     private QueuePolling Polling(QueueClient queue, int concurrency) =>
-        new(queue, concurrency, options.Value.ClaimDuration, _listener.MaxPollingInterval);
+        new(queue, concurrency, QueuePoller.ProcessingVisibility, _listener.MaxPollingInterval);
 
-    private async Task HandleJobMessageAsync(QueueMessage message, CancellationToken cancellationToken)
+    private async Task HandleJobMessageAsync(LeasedMessage leased, CancellationToken cancellationToken)
     {
+        var message = leased.Message;
         if (message.DequeueCount > _listener.MaxDequeueCount)
         {
-            await MoveToPoisonAsync(message, cancellationToken);
+            await leased.EndLeaseAsync();
+            await MoveToPoisonAsync(message, leased.PopReceipt, cancellationToken);
             return;
         }
 
         try
         {
-            await processor.ProcessAsync(new JobDelivery(message.Body.ToString(), message.MessageId), cancellationToken);
+            await processor.ProcessAsync(new JobDelivery(message.Body.ToString(), message.MessageId, message.InsertedOn), cancellationToken);
 
             // The job's state is written; deleting its message must happen even while stopping.
-            await jobQueue.Client.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
+            await leased.EndLeaseAsync();
+            await jobQueue.Client.DeleteMessageAsync(message.MessageId, leased.PopReceipt, CancellationToken.None);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             LogDeliveryFailed(ex, message.MessageId, message.DequeueCount);
-            await ReleaseOrPoisonAsync(message, cancellationToken);
+            await leased.EndLeaseAsync();
+            await ReleaseOrPoisonAsync(message, leased.PopReceipt, cancellationToken);
         }
         catch (Exception ex)
         {
@@ -129,12 +133,14 @@ public sealed partial class JobQueueListener(
         }
     }
 
-    private async Task HandlePoisonMessageAsync(QueueMessage message, CancellationToken cancellationToken)
+    private async Task HandlePoisonMessageAsync(LeasedMessage leased, CancellationToken cancellationToken)
     {
+        var message = leased.Message;
         try
         {
-            await processor.DeadLetterAsync(new JobDelivery(message.Body.ToString(), message.MessageId), cancellationToken);
-            await PoisonQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+            await processor.DeadLetterAsync(new JobDelivery(message.Body.ToString(), message.MessageId, message.InsertedOn), cancellationToken);
+            await leased.EndLeaseAsync();
+            await PoisonQueue.DeleteMessageAsync(message.MessageId, leased.PopReceipt, cancellationToken);
         }
         catch (Exception ex)
         {
@@ -143,17 +149,17 @@ public sealed partial class JobQueueListener(
         }
     }
 
-    private async Task ReleaseOrPoisonAsync(QueueMessage message, CancellationToken cancellationToken)
+    private async Task ReleaseOrPoisonAsync(QueueMessage message, string popReceipt, CancellationToken cancellationToken)
     {
         try
         {
             if (message.DequeueCount >= _listener.MaxDequeueCount)
             {
-                await MoveToPoisonAsync(message, cancellationToken);
+                await MoveToPoisonAsync(message, popReceipt, cancellationToken);
             }
             else
             {
-                await jobQueue.Client.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: _listener.RetryVisibility, cancellationToken: cancellationToken);
+                await jobQueue.Client.UpdateMessageAsync(message.MessageId, popReceipt, visibilityTimeout: _listener.RetryVisibility, cancellationToken: cancellationToken);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -164,11 +170,11 @@ public sealed partial class JobQueueListener(
         }
     }
 
-    private async Task MoveToPoisonAsync(QueueMessage message, CancellationToken cancellationToken)
+    private async Task MoveToPoisonAsync(QueueMessage message, string popReceipt, CancellationToken cancellationToken)
     {
         LogPoisoned(message.MessageId, message.DequeueCount, PoisonQueue.Name);
         await PoisonQueue.SendMessageAsync(message.Body.ToString(), cancellationToken: cancellationToken);
-        await jobQueue.Client.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+        await jobQueue.Client.DeleteMessageAsync(message.MessageId, popReceipt, cancellationToken);
     }
 
     [LoggerMessage(LogLevel.Warning, "Looking for stranded jobs failed; trying again at the next sweep")]

@@ -62,10 +62,11 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
 
     public static Dictionary<JobText, string> PayloadText(string payload) => new() { [JobText.Payload] = payload };
 
-    /// <summary>Claims the job for a worker until <paramref name="claimedUntil"/>; no call is counted yet.</summary>
-    public void MarkRunning(JobRecord record, DateTimeOffset claimedUntil)
+    /// <summary>Claims the job for a worker until <paramref name="claimedUntil"/> under the claim <paramref name="claim"/>; no call is counted yet.</summary>
+    public void MarkRunning(JobRecord record, DateTimeOffset claimedUntil, string claim)
     {
         record.Status = JobStatus.Running;
+        record.ClaimToken = claim;
         record.StartedAt ??= time.GetUtcNow();
         record.ClaimedUntil = claimedUntil;
         record.NextAttemptAt = null;
@@ -80,6 +81,13 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
         record.ClaimedUntil = claimedUntil;
     }
 
+    /// <summary>Renews the claim while the model call runs.</summary>
+    public static void MarkClaimRenewed(JobRecord record, DateTimeOffset claimedUntil)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        record.ClaimedUntil = claimedUntil;
+    }
+
     /// <summary>Fills in the result and returns the long texts to store with it.</summary>
     /// <param name="record">The running job.</param>
     /// <param name="completion">The model's answer.</param>
@@ -91,6 +99,7 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
         record.CompletedAt = time.GetUtcNow();
         record.NoticesPendingSince = record.CompletedAt;
         record.ClaimedUntil = null;
+        record.ClaimToken = null;
         record.UsedModel = completion.Model;
         record.Provider = completion.Provider;
         record.GenerationId = completion.GenerationId;
@@ -131,6 +140,7 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
         record.CompletedAt = time.GetUtcNow();
         record.NoticesPendingSince = record.CompletedAt;
         record.ClaimedUntil = null;
+        record.ClaimToken = null;
         SetError(record, error, summary);
     }
 
@@ -139,6 +149,7 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
     {
         record.Status = JobStatus.Waiting;
         record.ClaimedUntil = null;
+        record.ClaimToken = null;
         record.NextAttemptAt = until;
         record.WaitReason = reason;
         if (lastError is not null)
@@ -153,6 +164,7 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
         record.CompletedAt = time.GetUtcNow();
         record.NoticesPendingSince = record.CompletedAt;
         record.ClaimedUntil = null;
+        record.ClaimToken = null;
         record.ErrorCode = "dead_lettered";
         record.ErrorMessage = "The host moved this job's message to the poison queue after repeated failures; the payload is kept.";
     }
@@ -178,6 +190,7 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
         record.CompletedAt = null;
         record.NoticesPendingSince = null;
         record.ClaimedUntil = null;
+        record.ClaimToken = null;
         record.NextAttemptAt = null;
         record.WaitReason = null;
 

@@ -7,7 +7,10 @@ namespace PromptQueue.Core.Processing;
 /// <summary>How one queue is polled by the standalone host.</summary>
 /// <param name="Queue">The queue.</param>
 /// <param name="Concurrency">Messages handled at once.</param>
-/// <param name="Visibility">How long a received message stays hidden while it is handled.</param>
+/// <param name="Visibility">
+/// How long a received message stays hidden; while its handler runs it is hidden again every half of this, as the
+/// Functions host does with its trigger's messages, so a long job's message never reappears under a live worker.
+/// </param>
 /// <param name="MaxPollingInterval">Longest pause between polls of an empty queue.</param>
 public sealed record QueuePolling(QueueClient Queue, int Concurrency, TimeSpan Visibility, TimeSpan MaxPollingInterval);
 
@@ -19,6 +22,9 @@ public sealed record QueuePolling(QueueClient Queue, int Concurrency, TimeSpan V
 /// <param name="logger">The owning loop's logger, so that its failures read under its name.</param>
 public sealed partial class QueuePoller(TimeProvider time, ILogger logger)
 {
+    /// <summary>The Functions host's own: its queue trigger takes messages for ten minutes and renews them at half.</summary>
+    public static readonly TimeSpan ProcessingVisibility = TimeSpan.FromMinutes(10);
+
     private static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
@@ -28,7 +34,7 @@ public sealed partial class QueuePoller(TimeProvider time, ILogger logger)
     /// </summary>
     public async Task PollAsync(
         QueuePolling polling,
-        Func<QueueMessage, CancellationToken, Task> handle,
+        Func<LeasedMessage, CancellationToken, Task> handle,
         CancellationToken stopping,
         CancellationToken inFlight)
     {
@@ -81,9 +87,10 @@ public sealed partial class QueuePoller(TimeProvider time, ILogger logger)
 
         async Task HandleAndFreeAsync(QueueMessage message)
         {
+            var leased = new LeasedMessage(message, polling, time, this);
             try
             {
-                await handle(message, inFlight);
+                await handle(leased, inFlight);
             }
             catch (Exception ex)
             {
@@ -92,6 +99,7 @@ public sealed partial class QueuePoller(TimeProvider time, ILogger logger)
             }
             finally
             {
+                await leased.DisposeAsync();
                 free.Release();
             }
         }
@@ -136,9 +144,76 @@ public sealed partial class QueuePoller(TimeProvider time, ILogger logger)
         }
     }
 
+    [LoggerMessage(LogLevel.Warning, "Keeping message {MessageId} hidden failed; it may reappear while it is handled")]
+    internal partial void LogRenewalFailed(Exception exception, string messageId);
+
     [LoggerMessage(LogLevel.Warning, "Polling queue {Queue} failed; retrying")]
     private partial void LogPollFailed(Exception exception, string queue);
 
     [LoggerMessage(LogLevel.Error, "Delivery of message {MessageId} failed (delivery {DequeueCount}); it will be retried")]
     private partial void LogDeliveryFailed(Exception exception, string messageId, long dequeueCount);
+}
+
+/// <summary>
+/// A received message that the poller keeps hidden while its handler runs, by renewing its visibility every half of
+/// <see cref="QueuePolling.Visibility"/>. Each renewal changes the pop receipt: a handler ends the lease, then deletes
+/// or hides the message with <see cref="PopReceipt"/>.
+/// </summary>
+public sealed class LeasedMessage : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _renewing;
+    private string _popReceipt;
+
+    internal LeasedMessage(QueueMessage message, QueuePolling polling, TimeProvider time, QueuePoller poller)
+    {
+        Message = message;
+        _popReceipt = message.PopReceipt;
+        _renewing = RenewAsync(polling, time, poller);
+    }
+
+    public QueueMessage Message { get; }
+
+    /// <summary>The receipt of the latest renewal.</summary>
+    public string PopReceipt => Volatile.Read(ref _popReceipt);
+
+    /// <summary>Stops renewing and waits for a renewal under way, so the receipt no longer changes.</summary>
+    public async Task EndLeaseAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await _stop.CancelAsync();
+        }
+
+        await _renewing;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await EndLeaseAsync();
+        _stop.Dispose();
+    }
+
+    private async Task RenewAsync(QueuePolling polling, TimeProvider time, QueuePoller poller)
+    {
+        var interval = polling.Visibility / 2;
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(interval, time, _stop.Token);
+                var receipt = await polling.Queue.UpdateMessageAsync(Message.MessageId, PopReceipt, visibilityTimeout: polling.Visibility, cancellationToken: _stop.Token);
+                Volatile.Write(ref _popReceipt, receipt.Value.PopReceipt);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Storage is failing: keep trying; at worst the message reappears and its job is found taken.
+                poller.LogRenewalFailed(ex, Message.MessageId);
+            }
+        }
+    }
 }

@@ -71,8 +71,11 @@ public sealed class JobRecord : ITableEntity
     /// <summary>Why a Waiting job waits.</summary>
     public string? WaitReason { get; set; }
 
-    /// <summary>Until when the running worker's claim holds.</summary>
+    /// <summary>Until when the running worker's claim holds; the worker renews it while its model call runs.</summary>
     public DateTimeOffset? ClaimedUntil { get; set; }
+
+    /// <summary>Names the running worker's claim, and the watch message that brings the job back if the worker vanishes.</summary>
+    public string? ClaimToken { get; set; }
 
     /// <summary>
     /// Model calls made for this job, each counted as it starts (calls the API refused with a 429 included), and kept

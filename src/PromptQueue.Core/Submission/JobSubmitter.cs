@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using PromptQueue.Contracts;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
+using PromptQueue.Core.Telemetry;
 
 namespace PromptQueue.Core.Submission;
 
@@ -47,6 +48,7 @@ public sealed class JobSubmitter(JobStore store, JobQueueClient queue, JobRecord
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(json);
+        using var activity = JobTracing.StartSubmit(jobId, source);
         var record = records.Queued(jobId, job, json, source);
         stamp?.Invoke(record);
         if (await store.TryCreateAsync(record, JobRecordFactory.RequestText(json), cancellationToken))

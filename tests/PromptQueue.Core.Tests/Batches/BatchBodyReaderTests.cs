@@ -62,7 +62,7 @@ public sealed class BatchBodyReaderTests
         var body = $$"""
             {"custom_id":"a","prompt":"one"}
             {"custom_id":"a","prompt":"two"}
-            {"id":"mine","prompt":"three"}
+            {"id":"a","prompt":"three"}
             {"prompt":"{{big}}"}
             [1]
             """;
@@ -73,6 +73,7 @@ public sealed class BatchBodyReaderTests
         // Assert
         Assert.Contains("unique", Assert.Single(items[1].Problems).Message, StringComparison.Ordinal);
         Assert.Equal("line 3: $.id", Assert.Single(items[2].Problems).ToValidationError().Path);
+        Assert.Contains("unique", items[2].Problems[0].Message, StringComparison.Ordinal);
         Assert.Contains("at most 2000", Assert.Single(items[3].Problems).Message, StringComparison.Ordinal);
         Assert.Contains("must be a job object", Assert.Single(items[4].Problems).Message, StringComparison.Ordinal);
     }
@@ -94,9 +95,9 @@ public sealed class BatchBodyReaderTests
     }
 
     [Fact]
-    public async Task ReadAsync_IdsAsCustomIds_NamesItemsByTheirIdAndKeepsIdsUnique()
+    public async Task ReadAsync_ItemsWithIds_AreNamedByTheirIdKeptUnique()
     {
-        // Arrange: promptq run reads files of single jobs, which may name themselves.
+        // Arrange: files of single jobs, such as samples/prompts.jsonl, may name themselves.
         var body = """
             {"id":"haiku","prompt":"one"}
             {"prompt":"two"}
@@ -105,7 +106,7 @@ public sealed class BatchBodyReaderTests
             """;
 
         // Act
-        var items = await ReadAsync(body, idsAsCustomIds: true);
+        var items = await ReadAsync(body);
 
         // Assert
         Assert.Equal(("haiku", true), (items[0].CustomId, items[0].Problems.Count == 0));
@@ -152,20 +153,20 @@ public sealed class BatchBodyReaderTests
     public async Task ReadAsync_UnpairedSurrogateEscape_IsThatItemsProblemNotACrash(string body, string path)
     {
         // Act
-        var items = await ReadAsync(body, idsAsCustomIds: true);
+        var items = await ReadAsync(body);
 
         // Assert
         Assert.True(items[0].IsValid);
         Assert.Equal(path, Assert.Single(items[1].Problems).ToValidationError().Path);
     }
 
-    private static Task<List<BatchBodyItem>> ReadAsync(string body, bool idsAsCustomIds = false) => ReadAsync(Encoding.UTF8.GetBytes(body), idsAsCustomIds);
+    private static Task<List<BatchBodyItem>> ReadAsync(string body) => ReadAsync(Encoding.UTF8.GetBytes(body));
 
-    private static async Task<List<BatchBodyItem>> ReadAsync(byte[] body, bool idsAsCustomIds = false)
+    private static async Task<List<BatchBodyItem>> ReadAsync(byte[] body)
     {
         using var stream = new MemoryStream(body);
         var items = new List<BatchBodyItem>();
-        await foreach (var item in new BatchBodyReader(Options, new JobLimits(), idsAsCustomIds).ReadAsync(stream, CancellationToken.None))
+        await foreach (var item in new BatchBodyReader(Options, new JobLimits()).ReadAsync(stream, CancellationToken.None))
         {
             items.Add(item);
         }

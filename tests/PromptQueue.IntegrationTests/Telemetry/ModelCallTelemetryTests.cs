@@ -39,7 +39,7 @@ public sealed class ModelCallTelemetryTests(AzuriteFixture azurite)
         // Assert
         Assert.Equal(JobOutcome.Completed, result.Outcome);
         var job = (await app.Get<JobResults>().GetAsync(jobId, CancellationToken.None))!;
-        var span = Assert.Single(telemetry.Spans());
+        var span = Assert.Single(telemetry.ChatSpans());
         Assert.Equal($"chat {job.Record.RequestedModel}", span.DisplayName);
         Assert.Equal(ActivityKind.Client, span.Kind);
         Assert.Equal(ActivityStatusCode.Unset, span.Status);
@@ -110,7 +110,7 @@ public sealed class ModelCallTelemetryTests(AzuriteFixture azurite)
         // Assert
         Assert.Equal(JobOutcome.Failed, result.Outcome);
         var record = (await app.Store.FindAsync(jobId, CancellationToken.None))!;
-        var span = Assert.Single(telemetry.Spans());
+        var span = Assert.Single(telemetry.ChatSpans());
         Assert.Equal(ActivityStatusCode.Error, span.Status);
         Assert.False(string.IsNullOrEmpty(record.ErrorCode));
         Assert.Equal(record.ErrorCode, span.GetTagItem("error.type"));
@@ -139,7 +139,7 @@ public sealed class ModelCallTelemetryTests(AzuriteFixture azurite)
         Assert.Equal(1, limited.Sum);
         Assert.Equal(record.WaitReason, limited["reason"]);
         Assert.Equal(record.RequestedModel, limited["gen_ai.request.model"]);
-        var span = Assert.Single(telemetry.Spans());
+        var span = Assert.Single(telemetry.ChatSpans());
         Assert.Equal(429, span.GetTagItem("http.response.status_code"));
     }
 
@@ -158,7 +158,7 @@ public sealed class ModelCallTelemetryTests(AzuriteFixture azurite)
 
         // Assert: the processor hands the job back (released), and the span records the call as cancelled.
         Assert.Equal(JobOutcome.Deferred, result.Outcome);
-        var span = Assert.Single(telemetry.Spans());
+        var span = Assert.Single(telemetry.ChatSpans());
         Assert.Equal(ActivityStatusCode.Error, span.Status);
         Assert.Equal("cancelled", span.GetTagItem("error.type"));
         Assert.Equal("cancelled", Assert.Single(telemetry.Metric(PromptQueueTelemetry.Instruments.GenAiOperationDuration))["error.type"]);

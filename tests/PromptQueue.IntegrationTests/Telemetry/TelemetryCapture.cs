@@ -36,6 +36,12 @@ internal sealed class TelemetryCapture : IDisposable
         return _spans.Where(s => s.TraceId == _root.TraceId && s.Source.Name == PromptQueueTelemetry.Name).ToList();
     }
 
+    /// <summary>The model-call spans of this test: the GenAI <c>chat {model}</c> Client spans.</summary>
+    public IReadOnlyList<Activity> ChatSpans() =>
+        Spans().Where(s => s.Kind == ActivityKind.Client && s.DisplayName.StartsWith(ChatSpanPrefix, StringComparison.Ordinal)).ToList();
+
+    private const string ChatSpanPrefix = "chat ";
+
     /// <summary>Every point recorded so far on the instrument <paramref name="name"/>; none when it recorded nothing.</summary>
     public IReadOnlyList<MetricValue> Metric(string name)
     {
