@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -124,6 +125,7 @@ public sealed class PromptQueueQueueSender
             throw new InvalidPromptJobException(read.Errors);
         }
 
+        json = WithTraceContext(json);
         var size = EncodedSize(json);
         if (size > MaxMessageBytes)
         {
@@ -144,6 +146,26 @@ public sealed class PromptQueueQueueSender
     }
 
     /// <summary>The job with an id of its own: an id given by the caller is kept; a malformed job is left for the checks to describe.</summary>
+    /// <summary>
+    /// The caller's W3C trace context beside the job's fields, so that the job's processing continues the caller's
+    /// trace; the worker reads it as the message's, not the job's.
+    /// </summary>
+    private static string WithTraceContext(string json)
+    {
+        if (Activity.Current is not { IdFormat: ActivityIdFormat.W3C } current || JsonNode.Parse(json) is not JsonObject message)
+        {
+            return json;
+        }
+
+        message[JobQueueMessage.TraceParentProperty] = current.Id;
+        if (!string.IsNullOrEmpty(current.TraceStateString))
+        {
+            message[JobQueueMessage.TraceStateProperty] = current.TraceStateString;
+        }
+
+        return message.ToJsonString(ContractJson.Options);
+    }
+
     private string WithId(string json)
     {
         JsonNode? node;

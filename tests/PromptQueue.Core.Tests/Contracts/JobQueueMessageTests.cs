@@ -68,4 +68,41 @@ public sealed class JobQueueMessageTests
         Assert.Equal(JobMessageKind.Inline, message.Kind);
         Assert.StartsWith("not valid JSON", PromptJobReader.Read(message.Json.Span, new JobLimits()).Errors[0].Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Decode_InlineJobWithTraceContext_KeepsItForTheMessageAndReadsTheJobWithoutIt()
+    {
+        // Arrange
+        const string body = """{"prompt":"Grüße","traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01","tracestate":"vendor=1"}""";
+
+        // Act
+        var message = JobQueueMessage.Decode(body);
+
+        // Assert
+        Assert.Equal(JobMessageKind.Inline, message.Kind);
+        Assert.Equal(("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "vendor=1"), (message.TraceParent, message.TraceState));
+        Assert.Equal("""{"prompt":"Grüße"}""", System.Text.Encoding.UTF8.GetString(message.Json.Span));
+        Assert.True(PromptJobReader.Read(message.Json.Span, new JobLimits()).IsValid);
+    }
+
+    [Fact]
+    public void CreateReference_WithTraceContext_RoundTrips()
+    {
+        // Act
+        var message = JobQueueMessage.Decode(JobQueueMessage.CreateReference("job-1", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"));
+
+        // Assert
+        Assert.Equal((JobMessageKind.Reference, "job-1", null), (message.Kind, message.JobId, message.WatchedClaim));
+        Assert.Equal("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", message.TraceParent);
+    }
+
+    [Fact]
+    public void CreateWatch_NamesTheClaimItWatches()
+    {
+        // Act
+        var message = JobQueueMessage.Decode(JobQueueMessage.CreateWatch("job-1", "claim-7"));
+
+        // Assert
+        Assert.Equal((JobMessageKind.Reference, "job-1", "claim-7"), (message.Kind, message.JobId, message.WatchedClaim));
+    }
 }

@@ -1,3 +1,4 @@
+using OpenTelemetry.Trace;
 using PromptQueue.Client;
 using PromptQueue.Contracts;
 using PromptQueue.Core.Processing;
@@ -29,6 +30,41 @@ public sealed class QueueSenderTests(AzuriteFixture azurite)
         Assert.Equal(JobStatus.Completed, job!.Record.Status);
         Assert.Equal(JobSources.Queue, job.Record.Source);
         Assert.False(string.IsNullOrWhiteSpace(job.Answer));
+    }
+
+    [Fact]
+    public async Task EnqueueAsync_UnderTheSendersSpan_TheJobsProcessingContinuesThatTraceAndTheJobStaysAsWritten()
+    {
+        // Arrange
+        var spans = new List<System.Diagnostics.Activity>();
+        using var sendersSource = new System.Diagnostics.ActivitySource("QueueSenderTests.Sender");
+        using var tracing = OpenTelemetry.Sdk.CreateTracerProviderBuilder()
+            .AddSource(sendersSource.Name, PromptQueue.Core.Telemetry.PromptQueueTelemetry.Name)
+            .AddInMemoryExporter(spans)
+            .Build()!;
+        await using var app = await TestApp.StartAsync(azurite);
+        var sender = new PromptQueueQueueSender(app.ConnectionString, new PromptQueueQueueSenderOptions { QueueName = app.JobQueueName });
+
+        // Act
+        string jobId;
+        System.Diagnostics.ActivitySpanId sendSpan;
+        using (var send = sendersSource.StartActivity("billing enqueues a summary"))
+        {
+            sendSpan = send!.SpanId;
+            jobId = await sender.EnqueueAsync(new PromptJob { Id = "traced-inline", Prompt = "Summarise invoice 4711." });
+        }
+
+        var result = await app.ProcessNextAsync();
+        tracing.ForceFlush();
+
+        // Assert
+        Assert.Equal(new JobProcessingResult(jobId, JobOutcome.Completed), result);
+        var process = Assert.Single(spans, s => s.DisplayName == PromptQueue.Core.Telemetry.JobTracing.ProcessSpan);
+        Assert.Equal(sendSpan, process.ParentSpanId);
+        var request = (await app.Get<JobResults>().GetAsync(jobId, CancellationToken.None))!.Record;
+        Assert.Equal(JobStatus.Completed, request.Status);
+        var stored = await app.Store.ReadTextAsync(request, PromptQueue.Core.Storage.JobText.Request, CancellationToken.None);
+        Assert.DoesNotContain("traceparent", stored, StringComparison.Ordinal);
     }
 
     [Fact]
