@@ -32,7 +32,7 @@ param grantPrincipalDataAccess bool = false
 
 @secure()
 @minLength(1)
-@description('OpenRouter API key, stored only as the Key Vault secret OpenRouterApiKey. Required: without a key the worker would fall back to its simulator, which is never right in Azure.')
+@description('OpenRouter API key, stored only as the Key Vault secret OpenRouterApiKey. Required: the Functions app refuses to start without a key.')
 param openRouterApiKey string
 
 @minValue(1)
@@ -66,8 +66,12 @@ param resultsQueueEnabled bool = false
 @description('Durable queue of webhook notices still to deliver (PromptQueue__Notices__NoticeQueue); its poison queue is <name>-poison.')
 param noticeQueueName string = 'prompt-notices'
 
-@description('https URL that receives signed completion notices (PromptQueue__Notices__WebhookUrl); empty turns webhooks off. The signing secret is PromptQueue__Notices__WebhookSecret, set as a Key Vault reference, never a plain value.')
+@description('https URL that receives signed completion notices (PromptQueue__Notices__WebhookUrl); empty turns webhooks off. With a URL, the signing secret is stored as the Key Vault secret NoticeWebhookSecret and set as a Key Vault reference (PromptQueue__Notices__WebhookSecret), never a plain value.')
 param noticeWebhookUrl string = ''
+
+@secure()
+@description('Secret that signs webhook notices; stored in Key Vault only when noticeWebhookUrl is set. main.parameters.json has azd read it back from the vault (or generate one the first time), so a provision never replaces it; to use your own, set the vault secret NoticeWebhookSecret.')
+param noticeWebhookSecret string
 
 @minLength(3)
 @maxLength(63)
@@ -76,7 +80,7 @@ param jobTableName string = 'PromptJobs'
 
 @minLength(3)
 @maxLength(63)
-@description('Table holding the shared rate budget (PromptQueue__BudgetTable).')
+@description('Table holding the shared rate budget (Budget__Table).')
 param budgetTableName string = 'PromptBudget'
 
 @minLength(3)
@@ -85,7 +89,7 @@ param budgetTableName string = 'PromptBudget'
 param batchTableName string = 'PromptBatches'
 
 @minValue(1)
-@description('Attempts per job before it is marked Failed (PromptQueue__MaxAttempts); budget waits do not count.')
+@description('Failed model calls per job before it is marked Failed (PromptQueue__MaxAttempts); rate-limit waits do not count.')
 param maxAttempts int = 6
 
 @description('OpenRouter model used when a job names none (OpenRouter__DefaultModel).')
@@ -120,6 +124,7 @@ var serviceName = 'api'
 var functionAppName = '${abbrs.webSitesFunctions}${serviceName}-${resourceToken}'
 var deploymentContainerName = 'app-package-${resourceToken}'
 var openRouterSecretName = 'OpenRouterApiKey'
+var noticeWebhookSecretName = 'NoticeWebhookSecret'
 // Names are computed here, not read from module outputs, so that What-If can predict every resource id.
 var identityName = '${abbrs.managedIdentityUserAssignedIdentities}${serviceName}-${resourceToken}'
 var storageAccountName = '${abbrs.storageStorageAccounts}${resourceToken}'
@@ -187,6 +192,9 @@ module keyVault 'app/keyvault.bicep' = {
     tags: tags
     openRouterSecretName: openRouterSecretName
     openRouterApiKey: openRouterApiKey
+    provisionNoticeWebhookSecret: !empty(noticeWebhookUrl)
+    noticeWebhookSecretName: noticeWebhookSecretName
+    noticeWebhookSecret: noticeWebhookSecret
   }
 }
 
@@ -197,6 +205,8 @@ module rbac 'app/rbac.bicep' = {
     storageAccountName: storageAccountName
     keyVaultName: keyVaultName
     openRouterSecretName: openRouterSecretName
+    provisionNoticeWebhookSecret: !empty(noticeWebhookUrl)
+    noticeWebhookSecretName: noticeWebhookSecretName
     applicationInsightsName: applicationInsightsName
     appIdentityName: identityName
     developerPrincipalId: principalId
@@ -228,6 +238,7 @@ module api 'app/api.bicep' = {
     deploymentContainerName: deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     openRouterSecretUri: keyVault.outputs.openRouterSecretUri
+    noticeWebhookSecretUri: keyVault.outputs.noticeWebhookSecretUri
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     worker: {

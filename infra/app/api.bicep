@@ -37,6 +37,9 @@ param applicationInsightsConnectionString string
 @description('Versionless URI of the Key Vault secret holding the OpenRouter API key.')
 param openRouterSecretUri string
 
+@description('Versionless URI of the Key Vault secret that signs webhook notices; empty when no webhook is configured.')
+param noticeWebhookSecretUri string
+
 @description('Upper bound of on-demand instances per function scale group.')
 @minValue(1)
 @maxValue(1000)
@@ -64,11 +67,11 @@ type workerSettingsType = {
   webhookUrl: string
   @description('PromptQueue__JobTable: job records and trace chunks.')
   jobTable: string
-  @description('PromptQueue__BudgetTable: shared rate budget.')
+  @description('Budget__Table: shared rate budget.')
   budgetTable: string
   @description('PromptQueue__BatchTable: bulk batches.')
   batchTable: string
-  @description('PromptQueue__MaxAttempts: attempts before a job is Failed.')
+  @description('PromptQueue__MaxAttempts: failed model calls before a job is Failed.')
   maxAttempts: int
   @description('OpenRouter__DefaultModel: model used when a job names none.')
   defaultModel: string
@@ -178,8 +181,10 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     PromptQueue__Notices__ResultsQueueEnabled: string(worker.resultsQueueEnabled)
     PromptQueue__Notices__NoticeQueue: worker.noticeQueue
     PromptQueue__Notices__WebhookUrl: worker.webhookUrl
+    // The signing secret only with a webhook, and then only as a Key Vault reference; the app refuses a webhook without one.
+    PromptQueue__Notices__WebhookSecret: empty(worker.webhookUrl) ? '' : '@Microsoft.KeyVault(SecretUri=${noticeWebhookSecretUri})'
     PromptQueue__JobTable: worker.jobTable
-    PromptQueue__BudgetTable: worker.budgetTable
+    Budget__Table: worker.budgetTable
     PromptQueue__BatchTable: worker.batchTable
     PromptQueue__MaxAttempts: string(worker.maxAttempts)
     Budget__RequestsPerMinute: string(worker.requestsPerMinute)

@@ -14,6 +14,16 @@ param openRouterSecretName string
 @description('OpenRouter API key stored as the secret value.')
 param openRouterApiKey string
 
+@description('Whether to store the webhook signing secret: only when a webhook is configured.')
+param provisionNoticeWebhookSecret bool
+
+@description('Name of the secret that signs webhook notices.')
+param noticeWebhookSecretName string
+
+@secure()
+@description('Webhook signing secret stored as the secret value (azd reads it back from this vault on every provision, so it stays as it is).')
+param noticeWebhookSecret string
+
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
   location: location
@@ -42,7 +52,17 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
+resource noticeWebhookSecretResource 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (provisionNoticeWebhookSecret) {
+  parent: vault
+  name: noticeWebhookSecretName
+  properties: {
+    value: noticeWebhookSecret
+    contentType: 'text/plain'
+  }
+}
+
 output name string = vault.name
 output uri string = vault.properties.vaultUri
 // Versionless, so the app picks up a rotated key without a redeploy.
 output openRouterSecretUri string = vault::openRouterSecret.properties.secretUri
+output noticeWebhookSecretUri string = provisionNoticeWebhookSecret ? noticeWebhookSecretResource!.properties.secretUri : ''

@@ -7,6 +7,12 @@ param keyVaultName string
 @description('Name of the Key Vault secret the app reads.')
 param openRouterSecretName string
 
+@description('Whether the webhook signing secret exists (a webhook is configured).')
+param provisionNoticeWebhookSecret bool
+
+@description('Name of the Key Vault secret that signs webhook notices.')
+param noticeWebhookSecretName string
+
 @description('Name of the Application Insights component the app sends telemetry to.')
 param applicationInsightsName string
 
@@ -57,6 +63,10 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
 
   resource openRouterSecret 'secrets' existing = {
     name: openRouterSecretName
+  }
+
+  resource noticeWebhookSecret 'secrets' existing = {
+    name: noticeWebhookSecretName
   }
 }
 
@@ -115,6 +125,32 @@ resource appSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     principalId: appPrincipalId
     principalType: 'ServicePrincipal'
     description: 'Resolve the OpenRouter API key Key Vault reference.'
+  }
+}
+
+// Key Vault Secrets User on the webhook signing secret, when there is a webhook: the platform resolves the
+// PromptQueue__Notices__WebhookSecret reference with the app's identity.
+resource appWebhookSecretUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (provisionNoticeWebhookSecret) {
+  name: guid(vault::noticeWebhookSecret.id, appIdentity.id, roles.keyVaultSecretsUser)
+  scope: vault::noticeWebhookSecret
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+    description: 'Resolve the webhook signing secret Key Vault reference.'
+  }
+}
+
+// Key Vault Secrets User on the webhook signing secret for whoever runs azd: main.parameters.json reads the secret back
+// at every provision (secretOrRandomPassword), so that a provision keeps it instead of replacing it.
+resource developerWebhookSecretUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (provisionNoticeWebhookSecret && !empty(developerPrincipalId)) {
+  name: guid(vault::noticeWebhookSecret.id, developerPrincipalId, roles.keyVaultSecretsUser)
+  scope: vault::noticeWebhookSecret
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: developerPrincipalId
+    principalType: developerPrincipalType
+    description: 'Let azd read the webhook signing secret back, so a provision keeps it.'
   }
 }
 

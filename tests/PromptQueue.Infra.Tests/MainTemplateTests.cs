@@ -55,8 +55,9 @@ public sealed class MainTemplateTests(MainTemplateFixture fixture) : IClassFixtu
         "PromptQueue__Notices__ResultsQueueEnabled",
         "PromptQueue__Notices__NoticeQueue",
         "PromptQueue__Notices__WebhookUrl",
+        "PromptQueue__Notices__WebhookSecret",
         "PromptQueue__JobTable",
-        "PromptQueue__BudgetTable",
+        "Budget__Table",
         "PromptQueue__BatchTable",
         "PromptQueue__MaxAttempts",
         "Budget__RequestsPerMinute",
@@ -174,6 +175,51 @@ public sealed class MainTemplateTests(MainTemplateFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public void AppSettings_Every_IsASettingTheCodeReads()
+    {
+        // Arrange
+        var read = SettingsTheCodeReads();
+
+        // Act
+        var unread = AppSettings.Select(setting => setting.Key).Where(name => !read.Contains(name)).ToList();
+
+        // Assert
+        Assert.True(unread.Count == 0, $"app settings nothing reads: {string.Join(", ", unread)}");
+    }
+
+    [Fact]
+    public void AppSettings_WebhookSecret_IsAKeyVaultReferenceOnlyWithAWebhook()
+    {
+        // Act
+        var value = (string?)AppSettings["PromptQueue__Notices__WebhookSecret"];
+        var secret = Assert.Single(_template.ResourcesOfType("Microsoft.KeyVault/vaults/secrets"), resource => resource["condition"] is not null);
+
+        // Assert
+        Assert.Contains("empty(parameters('worker').webhookUrl)", value, StringComparison.Ordinal);
+        Assert.Contains("@Microsoft.KeyVault(SecretUri=", value, StringComparison.Ordinal);
+        Assert.Contains("provisionNoticeWebhookSecret", (string?)secret["condition"], StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Every setting an options type of the code binds (its section, then each property), the storage connection's
+    /// identity-based parts, and the telemetry settings the hosts read.
+    /// </summary>
+    private static HashSet<string> SettingsTheCodeReads()
+    {
+        var bound = new[] { typeof(PromptQueue.Core.PromptQueueOptions).Assembly, typeof(PromptQueue.Contracts.JobLimits).Assembly }
+            .SelectMany(assembly => assembly.GetTypes())
+            .Select(type => (Type: type, Section: type.GetField("SectionName", System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)?.GetRawConstantValue() as string))
+            .Where(option => option.Section is not null)
+            .SelectMany(option => option.Type.GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+                .Where(property => property.CanWrite)
+                .Select(property => $"{option.Section!.Replace(":", "__", StringComparison.Ordinal)}__{property.Name}"));
+        var storage = new[] { "credential", "clientId", "blobServiceUri", "queueServiceUri", "tableServiceUri" }
+            .Select(part => $"{PromptQueue.Core.PromptQueueOptions.StorageConnectionName}__{part}");
+        string[] telemetry = [PromptQueue.Hosting.TelemetrySettings.AzureMonitorConnectionSetting, PromptQueue.Hosting.TelemetrySettings.AzureMonitorAuthenticationSetting];
+        return [.. bound, .. storage, .. telemetry];
+    }
+
+    [Fact]
     public void AppSettings_OpenRouterApiKey_IsKeyVaultReferenceResolvedByUserAssignedIdentity()
     {
         // Act
@@ -281,7 +327,7 @@ public sealed class MainTemplateTests(MainTemplateFixture fixture) : IClassFixtu
         // Assert
         Assert.True((bool?)properties["enableRbacAuthorization"], "Key Vault must use RBAC authorization");
         Assert.True((bool?)properties["enableSoftDelete"], "Key Vault must keep soft delete on");
-        Assert.Single(_template.ResourcesOfType("Microsoft.KeyVault/vaults/secrets"));
+        Assert.Single(_template.ResourcesOfType("Microsoft.KeyVault/vaults/secrets"), resource => resource["condition"] is null);
     }
 
     [Fact]

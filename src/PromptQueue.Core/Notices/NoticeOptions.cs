@@ -51,8 +51,11 @@ public sealed class NoticeOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Minimum length of <see cref="WebhookSecret"/>: a short key is guessable from signed bodies.</summary>
-    public const int MinSecretLength = 16;
+    /// <summary>
+    /// Minimum length of <see cref="WebhookSecret"/>: a short key is guessable from signed bodies. Fifteen mixed
+    /// letters and digits are about 89 bits, and it is what <c>azd</c> generates for the deployment's secret.
+    /// </summary>
+    public const int MinSecretLength = 15;
 
     public bool WebhookEnabled => !string.IsNullOrWhiteSpace(WebhookUrl);
 
