@@ -7,9 +7,39 @@ namespace PromptQueue.Cli.Local;
 /// <summary>Thrown when Azurite cannot be started; the message says what to do about it.</summary>
 public sealed class AzuriteUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
-/// <summary>An Azurite storage emulator run from the repository's <c>node_modules</c>, stopped on dispose.</summary>
+/// <summary>An Azurite storage emulator run from the repository's <c>node_modules</c>, stopped gracefully on dispose.</summary>
+/// <remarks>
+/// Azurite keeps its data in LokiJS files that it saves every five seconds and when it shuts down, so a kill loses the
+/// last seconds of acknowledged writes. It is therefore started through <see cref="Launcher"/>, a few lines of Node.js
+/// that run it in a process group of its own (a terminal's Ctrl+C reaches promptq alone, which needs storage while it
+/// hands its jobs back) and stop it with SIGINT, Azurite's own graceful shutdown, when their standard input closes.
+/// Standard input closes when this class stops it and also when promptq dies, even by kill -9, so storage is saved
+/// whichever way promptq ends.
+/// </remarks>
 public sealed partial class AzuriteProcess : IAsyncDisposable
 {
+    /// <summary>
+    /// Runs Azurite (argv[1], with its arguments) detached, ignores the terminal's SIGINT, and stops Azurite gracefully
+    /// when standard input ends or on SIGTERM or SIGHUP; exits with Azurite's exit code.
+    /// </summary>
+    internal const string Launcher = """
+        const { spawn } = require('child_process');
+        const [script, ...args] = process.argv.slice(1);
+        const azurite = spawn(process.execPath, [script, ...args], { detached: true, windowsHide: true, stdio: ['ignore', 'inherit', 'inherit'] });
+        let stopping = false;
+        const stop = () => { if (!stopping) { stopping = true; azurite.kill('SIGINT'); } };
+        process.on('SIGINT', () => {});
+        process.on('SIGTERM', stop);
+        process.on('SIGHUP', stop);
+        process.stdin.on('end', stop);
+        process.stdin.on('error', stop);
+        process.stdin.resume();
+        azurite.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+        """;
+
+    /// <summary>How long a graceful stop may take (Azurite saves its files and closes its servers) before it is killed.</summary>
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(20);
+
     /// <summary>Azurite's well-known development account (public, documented, not a secret).</summary>
     public const string AccountName = "devstoreaccount1";
 
@@ -52,10 +82,13 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
 
         var start = new ProcessStartInfo("node")
         {
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        start.ArgumentList.Add("-e");
+        start.ArgumentList.Add(Launcher);
         start.ArgumentList.Add(script);
         foreach (var argument in Arguments(dataDirectory, blobPort, queuePort, tablePort))
         {
@@ -79,12 +112,13 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
         }
         catch
         {
-            Stop(process);
+            await StopAsync(process);
             process.Dispose();
             throw;
         }
     }
 
+    /// <summary>Stops Azurite gracefully, so that every write it acknowledged is saved, and waits until it has exited.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_disposed)
@@ -93,8 +127,7 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
         }
 
         _disposed = true;
-        Stop(_process);
-        await _process.WaitForExitAsync();
+        await StopAsync(_process);
         _process.Dispose();
     }
 
@@ -196,18 +229,36 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
         }
     }
 
-    private static void Stop(Process process)
+    /// <summary>Closes the launcher's standard input, which stops Azurite gracefully; kills both only if that takes too long.</summary>
+    private static async Task StopAsync(Process process)
     {
         try
         {
-            if (!process.HasExited)
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The launcher already exited and closed its end.
+        }
+
+        using var timeout = new CancellationTokenSource(StopTimeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            try
             {
+                // Azurite runs in its own process group, but it is still the launcher's child: the tree includes it.
                 process.Kill(entireProcessTree: true);
             }
-        }
-        catch (InvalidOperationException)
-        {
-            // It already exited.
+            catch (InvalidOperationException)
+            {
+                // It exited meanwhile.
+            }
+
+            await process.WaitForExitAsync(CancellationToken.None);
         }
     }
 

@@ -18,10 +18,14 @@ public sealed class LocalEnvironment : IAsyncDisposable
     /// <summary>Asks for the simulator (true) or forbids it (false) whatever the storage; unset, local storage decides.</summary>
     public const string UseSimulatorSetting = "OpenRouter:UseSimulator";
 
+    /// <summary>Where the Azurite that promptq starts keeps its data (default: the repository's <c>.azurite</c> folder).</summary>
+    public const string AzuriteLocationSetting = "Local:AzuriteLocation";
+
+    /// <summary>The ports of the Azurite that promptq uses or starts, as <c>BLOB,QUEUE,TABLE</c> (default 10000,10001,10002).</summary>
+    public const string AzuritePortsSetting = "Local:AzuritePorts";
+
     /// <summary>Azurite's default ports, so that Storage Explorer and <c>func start</c> find the same data.</summary>
-    private const int DefaultBlobPort = 10000;
-    private const int DefaultQueuePort = 10001;
-    private const int DefaultTablePort = 10002;
+    private static readonly (int Blob, int Queue, int Table) DefaultPorts = (10000, 10001, 10002);
 
     private AzuriteProcess? _azurite;
     private OpenRouterSimulator? _simulator;
@@ -87,15 +91,16 @@ public sealed class LocalEnvironment : IAsyncDisposable
             return;
         }
 
-        if (await IsListeningAsync(DefaultQueuePort, cancellationToken) && await IsListeningAsync(DefaultTablePort, cancellationToken))
+        var (blobPort, queuePort, tablePort) = AzuritePorts(configuration);
+        if (await IsListeningAsync(queuePort, cancellationToken) && await IsListeningAsync(tablePort, cancellationToken))
         {
-            await notices.WriteLineAsync($"Storage: using the Azurite already listening on 127.0.0.1:{DefaultQueuePort}.");
-            Settings[name] = AzuriteProcess.ConnectionStringFor(DefaultBlobPort, DefaultQueuePort, DefaultTablePort);
+            await notices.WriteLineAsync($"Storage: using the Azurite already listening on 127.0.0.1:{queuePort}.");
+            Settings[name] = AzuriteProcess.ConnectionStringFor(blobPort, queuePort, tablePort);
             return;
         }
 
-        var dataDirectory = DataDirectory();
-        _azurite = await AzuriteProcess.StartAsync(dataDirectory, DefaultBlobPort, DefaultQueuePort, DefaultTablePort, cancellationToken);
+        var dataDirectory = configuration[AzuriteLocationSetting] is { Length: > 0 } location ? Path.GetFullPath(location) : DataDirectory();
+        _azurite = await AzuriteProcess.StartAsync(dataDirectory, blobPort, queuePort, tablePort, cancellationToken);
         await notices.WriteLineAsync($"Storage: started Azurite on 127.0.0.1:{_azurite.QueuePort} (data in {dataDirectory}); it stops when promptq exits.");
         Settings[name] = _azurite.ConnectionString;
     }
@@ -132,6 +137,19 @@ public sealed class LocalEnvironment : IAsyncDisposable
         throw new LocalSetupException(
             $"no OpenRouter API key is set, and {name} is not the local Azurite: simulated answers would be stored as real ones. " +
             $"Set {ApiKeyVariable} to call OpenRouter, or {SettingName(UseSimulatorSetting)}=true to store simulated answers in that storage anyway.");
+    }
+
+    private static (int Blob, int Queue, int Table) AzuritePorts(IConfiguration configuration)
+    {
+        if (configuration[AzuritePortsSetting] is not { Length: > 0 } text)
+        {
+            return DefaultPorts;
+        }
+
+        var ports = text.Split(',', StringSplitOptions.TrimEntries);
+        return ports.Length == 3 && ports.All(p => ushort.TryParse(p, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) && port > 0)
+            ? (int.Parse(ports[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(ports[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(ports[2], System.Globalization.CultureInfo.InvariantCulture))
+            : throw new LocalSetupException($"{SettingName(AzuritePortsSetting)} must be three ports, BLOB,QUEUE,TABLE (for example 10000,10001,10002), not '{text}'.");
     }
 
     private static string SettingName(string key) => key.Replace(":", "__", StringComparison.Ordinal);
