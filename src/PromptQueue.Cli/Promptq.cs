@@ -1,194 +1,162 @@
-using System.Runtime.InteropServices;
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using Azure;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using PromptQueue.Cli.Commands;
 using PromptQueue.Cli.Local;
-using PromptQueue.Core;
-using PromptQueue.Hosting;
+using PromptQueue.Core.Storage;
 
 namespace PromptQueue.Cli;
 
-/// <summary>The <c>promptq</c> command line: parses the verb, prepares the local environment, and runs the command.</summary>
+/// <summary>The <c>promptq</c> command line: parses it, runs the command, and turns failures a user can fix into one line.</summary>
 public static class Promptq
 {
     public const int ExitOk = 0;
-    public const int ExitUsage = 64;
-    public const int ExitUnavailable = 69;
+
+    /// <summary>Some jobs did not complete (failed, cancelled, or still waiting when the command ended).</summary>
     public const int ExitJobsFailed = 3;
+
+    /// <summary>The command line is wrong, or names something that does not exist (sysexits' EX_USAGE).</summary>
+    public const int ExitUsage = 64;
+
+    /// <summary>Storage, the app, or the model cannot be reached (sysexits' EX_UNAVAILABLE).</summary>
+    public const int ExitUnavailable = 69;
 
     /// <summary>The configuration cannot work as it stands (sysexits' EX_CONFIG); the message names the setting.</summary>
     public const int ExitConfig = 78;
 
-    private const string Usage = """
-        promptq: PromptQueue's standalone host.
+    /// <summary>Stopped by Ctrl+C or SIGTERM: 128 + SIGINT, as shells report an interrupted program.</summary>
+    public const int ExitInterrupted = 130;
 
-        Usage:
-          promptq run FILE.jsonl   Submit each line of FILE as a job, process them all, and print every answer
-                                   with its reasoning.
-          promptq show ID          Print one job: status, usage, answer, reasoning and reasoning_details.
-          promptq work             Process the job queue until Ctrl+C, as the Functions app does.
-          promptq serve [--urls URL] [--dev]
-                                   Serve the HTTP API (default http://127.0.0.1:7071) and process the job queue
-                                   until Ctrl+C: the whole app in one process. Needs PromptQueue__Http__ApiKey,
-                                   which callers send in the x-functions-key header; --dev runs without a key,
-                                   on loopback addresses only.
-          promptq batch submit FILE
-                                   Store FILE (JSONL or a JSON array of jobs, each with an optional custom_id) as a
-                                   batch; prints its id. 'promptq work' or the Functions app releases it at the
-                                   budget's pace.
-          promptq batch status ID  Show a batch's progress, counts, usage and estimated completion.
-          promptq batch results ID Print a batch's results as JSONL, in input order (messages go to stderr).
+    /// <summary>Runs promptq with the process's own standard input and environment.</summary>
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter errors, CancellationToken cancellationToken = default) =>
+        RunAsync(args, PromptqConsole.Process(output, errors), cancellationToken);
 
-        Talking to a running PromptQueue over HTTP (promptq serve or the Functions app; starts nothing locally):
-          promptq submit FILE.json|-  [--wait]
-                                   Submit one job (- reads standard input) and print its id; --wait waits for it and
-                                   prints the answer and reasoning.
-          promptq status ID [--json]
-                                   Print a job's status, usage, error and answer (--json: the API's JobView).
-          promptq watch ID         Show a live status line until the job ends; exit 0 if it completed, 3 if not.
-          --url URL                The app's URL (env PROMPTQ_URL; default http://127.0.0.1:7071).
-          --key KEY                The function key. Prefer env PROMPTQ_API_KEY: arguments show in process lists
-                                   and shell history.
-
-        Configuration (environment variables or appsettings.json):
-          OPENROUTER_API_KEY       OpenRouter API key. Without it, the built-in simulator answers, but only when
-                                   storage is the local Azurite (or OpenRouter__UseSimulator=true).
-          OpenRouter__DefaultModel Model for jobs that name none (default openai/gpt-oss-120b:free).
-          AzureWebJobsStorage      Storage connection string. Without it, Azurite is used (and started if needed).
-          PromptQueue__Telemetry__Console=true
-                                   Print PromptQueue's traces and metrics (OpenTelemetry) on the console.
-          OTEL_EXPORTER_OTLP_ENDPOINT
-                                   Send them to this OTLP collector as well.
-          --verbose                Show the worker's log.
-        """;
-
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter errors, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(string[] args, PromptqConsole console, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
-        ArgumentNullException.ThrowIfNull(output);
-        ArgumentNullException.ThrowIfNull(errors);
-        var verbose = args.Contains("--verbose", StringComparer.Ordinal);
-        var words = args.Where(a => a != "--verbose").ToArray();
-        var overHttp = ApiCommands.Handles(words);
-        if (!overHttp && words is not ["run", _] and not ["show", _] and not ["work"] and not ["serve", ..] and not ["batch", "submit" or "status" or "results", _])
+        ArgumentNullException.ThrowIfNull(console);
+        // 'promptq help [COMMAND]' is what many users type first: it means 'promptq [COMMAND] --help'.
+        args = args is ["help", .. var rest] ? [.. rest, "--help"] : args;
+        using var stop = new StopSignals(cancellationToken);
+        var context = new PromptqContext(console, stop);
+        var parse = PromptqCommandLine.Create(context).Parse(args);
+        var invocation = new InvocationConfiguration
         {
-            await (words is [] or ["help"] or ["--help"] or ["-h"] ? output : errors).WriteLineAsync(Usage);
-            return words is [] or ["help"] or ["--help"] or ["-h"] ? ExitOk : ExitUsage;
-        }
+            Output = console.Output,
+            Error = console.Errors,
 
-        ServeArguments? serve = null;
-        if (words[0] == "serve" && (serve = ServeCommand.Parse(words[1..], out var serveError)) is null)
+            // promptq handles Ctrl+C itself (StopSignals), and its own failures below.
+            ProcessTerminationTimeout = null,
+            EnableDefaultExceptionHandler = false,
+        };
+        if (parse.Errors.Count > 0)
         {
-            await errors.WriteLineAsync($"promptq: {serveError}");
+            await ExplainAsync(parse, console.Errors);
             return ExitUsage;
         }
 
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-
-        // A container or service manager stops a process with SIGTERM: treat it as Ctrl+C, so work is handed back.
-        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
-        {
-            signal.Cancel = true;
-            cancel.Cancel();
-        });
         try
         {
-            return overHttp
-                ? await ApiCommands.RunAsync(words, Console.OpenStandardInput(), output, errors, Environment.GetEnvironmentVariable, cancel.Token)
-                : await ExecuteAsync(words, serve, verbose, output, errors, cancel.Token);
+            var exit = await parse.InvokeAsync(invocation, stop.Stopping);
+            return stop.Interrupted ? ExitInterrupted : exit;
+        }
+        catch (OperationCanceledException) when (stop.Interrupted)
+        {
+            return ExitInterrupted;
         }
         catch (LocalSetupException ex)
         {
-            await errors.WriteLineAsync($"promptq: {ex.Message}");
+            await console.Errors.WriteLineAsync($"promptq: {ex.Message}");
             return ExitConfig;
         }
-        catch (Exception ex) when (Describe(ex) is { } message)
+        catch (Exception ex) when (Describe(ex) is { } failure)
         {
-            await errors.WriteLineAsync($"promptq: {message}");
-            return ExitUnavailable;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
+            await console.Errors.WriteLineAsync($"promptq: {failure.Message}");
+            return failure.ExitCode;
         }
     }
 
-    private static async Task<int> ExecuteAsync(string[] words, ServeArguments? serve, bool verbose, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
+    /// <summary>Each parse error on one line, a suggestion for a mistyped command or option, and where help is.</summary>
+    private static async Task ExplainAsync(ParseResult parse, TextWriter errors)
     {
-        var (verb, argument) = (words[0], words[1..].LastOrDefault() ?? "");
-
-        // serve is the same app with Kestrel in front: one builder type or the other, configured alike.
-        IHostApplicationBuilder builder = serve is null
-            ? Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = false, Args = [] })
-            : ServeCommand.CreateBuilder();
-        builder.Logging.SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning);
-        if (!verbose)
+        // An unknown word where a command belongs also reports that no command was given: say the one thing.
+        foreach (var error in parse.Errors.Where(e => parse.UnmatchedTokens.Count == 0 || e.Message != "Required command was not provided."))
         {
-            // Azure SDK request logs would bury the progress display.
-            builder.Logging.AddFilter("Azure", LogLevel.Error);
+            await errors.WriteLineAsync($"promptq: {error.Message}");
         }
 
-        var (serveSettings, refusal) = serve is null ? (null, null) : ServeCommand.Resolve(serve, builder.Configuration);
-        if (refusal is not null)
+        var command = parse.CommandResult.Command;
+        var names = command.Subcommands.Select(c => c.Name).Concat(command.Options.Select(o => o.Name)).ToList();
+        foreach (var token in parse.UnmatchedTokens)
         {
-            await errors.WriteLineAsync($"promptq: {refusal}");
-            return ExitUsage;
-        }
-
-        if (verb == "batch")
-        {
-            // Standard output carries data (JSONL results, a batch id): logs go to standard error.
-            builder.Logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
-        }
-
-        await using var local = await LocalEnvironment.PrepareAsync(builder.Configuration, errors, needsModel: verb is "run" or "work" or "serve", cancellationToken);
-        builder.Configuration.AddInMemoryCollection(local.Settings);
-        builder.Services.AddPromptQueueCore(builder.Configuration);
-        builder.Services.AddPromptQueueTelemetry(builder.Configuration, serviceName: "promptq");
-        builder.Services.AddPromptQueueStandaloneWorker();
-
-        using var host = builder is WebApplicationBuilder web ? ServeCommand.Build(web, serveSettings!) : ((HostApplicationBuilder)builder).Build();
-        await host.StartAsync(cancellationToken);
-        try
-        {
-            return verb switch
+            var close = names.Where(name => Suggestions.IsClose(token, name)).ToList();
+            if (close.Count > 0)
             {
-                "run" => await RunCommand.ExecuteAsync(host.Services, argument, output, errors, cancellationToken),
-                "work" => await WorkCommand.ExecuteAsync(host.Services, output, cancellationToken),
-                "serve" => await ServeCommand.ExecuteAsync((WebApplication)host, output, errors, cancellationToken),
-                "batch" => await BatchCommand.ExecuteAsync(host.Services, words[1], argument, output, errors, cancellationToken),
-                _ => await ShowCommand.ExecuteAsync(host.Services, argument, output, errors, cancellationToken),
-            };
+                await errors.WriteLineAsync($"Did you mean {string.Join(" or ", close.Select(c => $"'{c}'"))}?");
+            }
         }
-        finally
-        {
-            await host.StopAsync(CancellationToken.None);
-        }
+
+        await errors.WriteLineAsync($"See '{string.Join(' ', CommandPath(parse.CommandResult))} --help'.");
     }
 
-    /// <summary>A one-line explanation for failures a user can fix; null for bugs, which keep their stack trace.</summary>
-    private static string? Describe(Exception ex) => ex switch
+    /// <summary>"promptq batch submit": the root is named for the program, whatever the process is called.</summary>
+    private static IEnumerable<string> CommandPath(CommandResult result) =>
+        result.Parent is CommandResult parent ? CommandPath(parent).Append(result.Command.Name) : ["promptq"];
+
+    /// <summary>A one-line explanation and exit code for failures a user can fix; null for bugs, which keep their stack trace.</summary>
+    internal static (string Message, int ExitCode)? Describe(Exception ex) => ex switch
     {
-        AzuriteUnavailableException => ex.Message,
-        OptionsValidationException options => "invalid configuration: " + string.Join("; ", options.Failures),
+        AzuriteUnavailableException => (ex.Message, ExitUnavailable),
+        OptionsValidationException options => ("invalid configuration: " + string.Join("; ", options.Failures), ExitConfig),
+        StorageConnectionException => (ex.Message, ExitConfig),
         RequestFailedException { Status: 0 } or AggregateException { InnerException: RequestFailedException { Status: 0 } } or HttpRequestException =>
-            "cannot reach Azure Storage. Check the AzureWebJobsStorage setting, or unset it to use a local Azurite. (" + Innermost(ex).Message + ")",
-        RequestFailedException failed => $"Azure Storage refused the request ({failed.Status} {failed.ErrorCode}): {FirstLine(failed.Message)}",
-        OperationCanceledException => "cancelled.",
+            ("cannot reach Azure Storage. Check the AzureWebJobsStorage setting, or unset it to use a local Azurite. (" + FirstLine(Innermost(ex).Message) + ")", ExitUnavailable),
+        RequestFailedException failed => ($"Azure Storage refused the request ({failed.Status} {failed.ErrorCode}): {FirstLine(failed.Message)}", ExitUnavailable),
         _ => null,
     };
 
     private static Exception Innermost(Exception ex) => ex.InnerException is null ? ex : Innermost(ex.InnerException);
 
     private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
+}
+
+/// <summary>Close matches for a mistyped word: a small edit distance, or one is the start of the other.</summary>
+internal static class Suggestions
+{
+    public static bool IsClose(string typed, string candidate)
+    {
+        var word = typed.TrimStart('-');
+        var name = candidate.TrimStart('-');
+        return word.Length > 0 && (name.StartsWith(word, StringComparison.OrdinalIgnoreCase) || Distance(word.ToUpperInvariant(), name.ToUpperInvariant()) <= Math.Max(1, name.Length / 3));
+    }
+
+    /// <summary>Levenshtein distance with adjacent transpositions (optimal string alignment).</summary>
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
+            }
+        }
+
+        return d[a.Length, b.Length];
+    }
 }

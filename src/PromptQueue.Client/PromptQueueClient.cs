@@ -175,6 +175,14 @@ public sealed class PromptQueueClient
         return document.RootElement.Clone();
     }
 
+    /// <summary>Reads the jobs, tokens and cost completed on a UTC day (today when <paramref name="day"/> is null), as the server reports them.</summary>
+    public async Task<JsonElement> GetUsageAsync(DateOnly? day = null, CancellationToken cancellationToken = default)
+    {
+        var query = day is { } value ? "?day=" + value.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : "";
+        using var document = await SendAsync<JsonDocument>(HttpMethod.Get, "usage" + query, null, cancellationToken);
+        return document.RootElement.Clone();
+    }
+
     /// <summary>Submits a batch. Items are written as JSONL while the request is sent, so a large batch is never held in memory whole.</summary>
     /// <exception cref="PromptQueueApiException">The batch was refused, for example 400 with one error per bad item (paths start with the item's index).</exception>
     public Task<BatchAccepted> SubmitBatchAsync(IEnumerable<BatchItem> items, CancellationToken cancellationToken = default)

@@ -19,6 +19,9 @@ public sealed class ApiResult(ApiResponse response) : IResult, IActionResult
         ArgumentNullException.ThrowIfNull(httpContext);
         var http = httpContext.Response;
         http.StatusCode = Response.StatusCode;
+
+        // JSON is written with a relaxed encoder (see ContractJson): a browser must never sniff it as HTML.
+        http.Headers.XContentTypeOptions = "nosniff";
         foreach (var (name, value) in Response.Headers)
         {
             http.Headers[name] = value;

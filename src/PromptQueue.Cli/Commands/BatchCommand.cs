@@ -9,19 +9,6 @@ namespace PromptQueue.Cli.Commands;
 /// <remarks>Only data goes to standard output (a batch id, a status, JSONL results); every message goes to standard error.</remarks>
 public static class BatchCommand
 {
-    public static async Task<int> ExecuteAsync(IServiceProvider services, string action, string argument, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(output);
-        ArgumentNullException.ThrowIfNull(errors);
-        return action switch
-        {
-            "submit" => await SubmitAsync(services, argument, output, errors, cancellationToken),
-            "status" => await StatusAsync(services, argument, output, errors, cancellationToken),
-            _ => await ResultsAsync(services, argument, output, errors, cancellationToken),
-        };
-    }
-
     /// <summary>Submits a JSONL or JSON-array file as a batch; prints every problem of a refused one, as FILE:LINE: PATH: MESSAGE.</summary>
     internal static async Task<BatchSubmission?> SubmitFileAsync(IServiceProvider services, string path, BatchSubmitRequest request, TextWriter errors, CancellationToken cancellationToken)
     {
@@ -52,8 +39,11 @@ public static class BatchCommand
         return submission;
     }
 
-    private static async Task<int> SubmitAsync(IServiceProvider services, string path, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
+    /// <summary><c>batch submit FILE</c>: prints the batch id on standard output, everything else on standard error.</summary>
+    public static async Task<int> SubmitAsync(IServiceProvider services, string path, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(errors);
         var submission = await SubmitFileAsync(services, path, new BatchSubmitRequest(), errors, cancellationToken);
         if (submission?.Header is not { } header)
         {
@@ -67,29 +57,17 @@ public static class BatchCommand
         return Promptq.ExitOk;
     }
 
-    private static async Task<int> StatusAsync(IServiceProvider services, string batchId, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
+    /// <summary><c>batch results ID</c>: the batch's results as JSONL, in input order.</summary>
+    public static async Task<int> ResultsAsync(IServiceProvider services, string batchId, bool withReasoning, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
     {
-        var control = services.GetRequiredService<BatchControl>();
-        if (await FindAsync(control, batchId, errors, cancellationToken) is not { } header)
-        {
-            return Promptq.ExitUsage;
-        }
-
-        var view = await control.ViewAsync(header, cancellationToken);
-        await output.WriteLineAsync($"{view.Id}  {view.Status}{(view.Schedule is null ? "" : $"  schedule {view.Schedule}")}  created {view.CreatedAt:u}{(view.CompletedAt is { } done ? $"  completed {done:u}" : "")}");
-        await new ProgressLine(output, view.Items).ShowAsync(view);
-        await output.WriteLineAsync($"Usage: {view.Usage.TotalTokens} tokens ({view.Usage.PromptTokens} prompt, {view.Usage.CompletionTokens} completion), cost {view.Usage.Cost:0.######}");
-        return Promptq.ExitOk;
-    }
-
-    private static async Task<int> ResultsAsync(IServiceProvider services, string batchId, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
-    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(output);
         if (await FindAsync(services.GetRequiredService<BatchControl>(), batchId, errors, cancellationToken) is not { } header)
         {
             return Promptq.ExitUsage;
         }
 
-        await foreach (var row in services.GetRequiredService<BatchExporter>().ReadAsync(header, withReasoning: false, cancellationToken))
+        await foreach (var row in services.GetRequiredService<BatchExporter>().ReadAsync(header, withReasoning, cancellationToken))
         {
             await output.WriteLineAsync(JsonSerializer.Serialize(row.ToLine(), ContractJson.Options));
         }

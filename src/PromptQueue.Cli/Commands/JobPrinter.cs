@@ -9,12 +9,16 @@ internal static class JobPrinter
 {
     private const int SummaryReasoningChars = 600;
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    /// <summary>Indented, with text kept readable (see <see cref="Contracts.ContractJson"/>): 'für', not '\u00FC'.</summary>
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Header, the start of the reasoning and the whole answer: what <c>promptq run</c> shows per job.</summary>
-    public static async Task PrintSummaryAsync(JobResult result, TextWriter output)
+    /// <param name="result">The stored job.</param>
+    /// <param name="output">Where to print.</param>
+    /// <param name="name">The name it was given in the file (its <c>id</c> or <c>custom_id</c>), shown beside its id.</param>
+    public static async Task PrintSummaryAsync(JobResult result, TextWriter output, string? name = null)
     {
-        await PrintHeaderAsync(result.Record, output);
+        await PrintHeaderAsync(result.Record, output, name);
         if (result.Reasoning is { } reasoning)
         {
             var shown = reasoning.Length > SummaryReasoningChars ? reasoning[..SummaryReasoningChars] + " …" : reasoning;
@@ -44,8 +48,9 @@ internal static class JobPrinter
 
         if (result.ReasoningDetails is { } details)
         {
+            // As stored, byte for byte: this is what a continuation sends the provider back.
             await output.WriteLineAsync("reasoning_details:");
-            await output.WriteLineAsync(Indent(Pretty(details)));
+            await output.WriteLineAsync(Indent(details));
         }
 
         if (result.ToolCalls is { } toolCalls)
@@ -62,10 +67,10 @@ internal static class JobPrinter
         }
     }
 
-    private static async Task PrintHeaderAsync(JobRecord record, TextWriter output)
+    private static async Task PrintHeaderAsync(JobRecord record, TextWriter output, string? name = null)
     {
         await output.WriteLineAsync();
-        await output.WriteLineAsync(Header(record.JobId, record.Status, record.UsedModel ?? record.RequestedModel, record.Provider, record.TotalTokens, record.ReasoningTokens, record.Cost));
+        await output.WriteLineAsync(Header(name is null ? record.JobId : $"{record.JobId} ({name})", record.Status, record.UsedModel ?? record.RequestedModel, record.Provider, record.TotalTokens, record.ReasoningTokens, record.Cost));
         if (record.ErrorMessage is not null)
         {
             await output.WriteLineAsync(ErrorLine(record.ErrorHttpStatus, record.ErrorCode, record.ErrorMessage));

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using PromptQueue.Contracts;
+using PromptQueue.Core.Api;
 using PromptQueue.Core.Batches;
 using PromptQueue.Core.Budget;
 using PromptQueue.Core.Processing;
@@ -37,7 +38,8 @@ public static class RunCommand
             return Promptq.ExitJobsFailed;
         }
 
-        await output.WriteLineAsync($"Submitted {submitted.Items} job(s) from {path} to the queue as batch {submitted.BatchId}.");
+        var skipped = submission.InvalidItems;
+        await output.WriteLineAsync($"Submitted {submitted.Items} job(s) from {path} to the queue as batch {submitted.BatchId}{(skipped > 0 ? $"; skipped {skipped} invalid line(s), listed above" : "")}.");
         using var stopWorking = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var working = Task.WhenAll(services.GetServices<IWorkerLoop>().Select(loop => loop.RunAsync(stopWorking.Token)));
         BatchHeader header;
@@ -56,7 +58,7 @@ public static class RunCommand
             await working;
         }
 
-        return await ReportAsync(services, header, output, cancellationToken);
+        return await ReportAsync(services, header, skipped, output, cancellationToken);
     }
 
     private static async Task<BatchHeader> WaitAsync(IServiceProvider services, BatchHeader submitted, TextWriter output, CancellationToken cancellationToken)
@@ -87,7 +89,7 @@ public static class RunCommand
     private static bool WaitsLong(BudgetState state, BudgetOptions options, DateTimeOffset now) =>
         BatchPace.ReleaseBlockedUntil(state, options, now) > now + LongWait || state.BlockedUntil > now + LongWait;
 
-    private static async Task<int> ReportAsync(IServiceProvider services, BatchHeader header, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<int> ReportAsync(IServiceProvider services, BatchHeader header, int skipped, TextWriter output, CancellationToken cancellationToken)
     {
         var reasoningTokens = 0;
         var waiting = new List<Core.Storage.JobRecord>();
@@ -104,11 +106,22 @@ public static class RunCommand
                 waiting.Add(record);
             }
 
-            await JobPrinter.PrintSummaryAsync(new JobResult(record, row.Answer, row.Reasoning, row.ReasoningDetails, null, null), output);
+            await JobPrinter.PrintSummaryAsync(new JobResult(record, row.Answer, row.Reasoning, row.ReasoningDetails, null, null), output, row.Item.CustomId);
         }
 
         await output.WriteLineAsync();
-        await output.WriteLineAsync($"Done: {header.Completed} completed, {header.Items - header.Completed} not completed; {header.TotalTokens} tokens ({reasoningTokens} reasoning).");
+        await output.WriteLineAsync(
+            $"Done: {header.Completed} completed, {header.Items - header.Completed} not completed{(skipped > 0 ? $", {skipped} line(s) skipped as invalid" : "")}; " +
+            $"{header.TotalTokens} tokens ({reasoningTokens} reasoning).");
+        if (header.Pending > 0 || waiting.Count > 0)
+        {
+            var budget = BudgetViews.From(await services.GetRequiredService<RequestBudget>().ReadAsync(cancellationToken), services.GetRequiredService<TimeProvider>().GetUtcNow(), services.GetRequiredService<IOptions<BudgetOptions>>().Value);
+            foreach (var hold in BudgetHolds.Describe(budget))
+            {
+                await output.WriteLineAsync(hold);
+            }
+        }
+
         if (header.Pending > 0)
         {
             await output.WriteLineAsync($"{header.Pending} job(s) are not released yet: the shared budget holds them back. Batch {header.BatchId} continues under 'promptq work' or the Functions app.");
@@ -122,6 +135,7 @@ public static class RunCommand
         }
 
         await output.WriteLineAsync($"See any job in full, with its whole reasoning trace: promptq show <job id>. All results as JSONL: promptq batch results {header.BatchId}");
-        return header.Completed == header.Items ? Promptq.ExitOk : Promptq.ExitJobsFailed;
+        // A skipped line is a job the user asked for and did not get: the run did not do everything.
+        return header.Completed == header.Items && skipped == 0 ? Promptq.ExitOk : Promptq.ExitJobsFailed;
     }
 }

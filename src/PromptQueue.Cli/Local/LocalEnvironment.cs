@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using PromptQueue.Core;
+using PromptQueue.Core.Budget;
 using PromptQueue.Core.OpenRouter;
 using PromptQueue.Core.Storage;
 using PromptQueue.Simulator;
@@ -54,7 +55,7 @@ public sealed class LocalEnvironment : IAsyncDisposable
             await environment.PrepareStorageAsync(configuration, notices, cancellationToken);
             if (simulate)
             {
-                await environment.StartSimulatorAsync(notices, cancellationToken);
+                await environment.StartSimulatorAsync(configuration, notices, cancellationToken);
             }
             else if (configuration[ApiKeyVariable] is { Length: > 0 } apiKey)
             {
@@ -154,16 +155,32 @@ public sealed class LocalEnvironment : IAsyncDisposable
 
     private static string SettingName(string key) => key.Replace(":", "__", StringComparison.Ordinal);
 
-    private async Task StartSimulatorAsync(TextWriter notices, CancellationToken cancellationToken)
+    /// <summary>The built-in simulator's account admits this many requests a UTC day unless the budget says otherwise.</summary>
+    /// <remarks>
+    /// The free tier's 50 would end a newcomer's trying-out after a few runs; 1000 is the free tier once credits are
+    /// bought, so pacing still shows, and it never touches the real account's count (see <see cref="BudgetOptions.Account"/>).
+    /// </remarks>
+    private const int SimulatorRequestsPerDay = 1000;
+
+    private async Task StartSimulatorAsync(IConfiguration configuration, TextWriter notices, CancellationToken cancellationToken)
     {
-        _simulator = await OpenRouterSimulator.StartAsync(new SimulatorOptions(), cancellationToken);
+        // Simulated calls are metered on an account of their own, with the simulator's limits: the same numbers on
+        // both sides, so the budget paces exactly as the simulator enforces. Limits set in the budget's settings win.
+        var budget = configuration.GetSection(BudgetOptions.SectionName);
+        var perMinute = budget.GetValue<int?>(nameof(BudgetOptions.RequestsPerMinute)) ?? new BudgetOptions().RequestsPerMinute;
+        var perDay = budget.GetValue<int?>(nameof(BudgetOptions.RequestsPerDay)) ?? SimulatorRequestsPerDay;
+        _simulator = await OpenRouterSimulator.StartAsync(new SimulatorOptions { RequestsPerMinute = perMinute, RequestsPerDay = perDay }, cancellationToken);
+        Settings[$"{BudgetOptions.SectionName}:{nameof(BudgetOptions.Account)}"] = budget[nameof(BudgetOptions.Account)] ?? BudgetOptions.SimulatorAccount;
+        Settings[$"{BudgetOptions.SectionName}:{nameof(BudgetOptions.RequestsPerMinute)}"] = perMinute.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Settings[$"{BudgetOptions.SectionName}:{nameof(BudgetOptions.RequestsPerDay)}"] = perDay.ToString(System.Globalization.CultureInfo.InvariantCulture);
         Settings[$"{OpenRouterOptions.SectionName}:{nameof(OpenRouterOptions.BaseUrl)}"] = _simulator.BaseUrl.ToString();
         await notices.WriteLineAsync(
             $"""
 
             ************************************************************************************
               No {ApiKeyVariable} is set: answers come from PromptQueue's built-in OpenRouter
-              simulator at {_simulator.BaseUrl}, not from a real model.
+              simulator at {_simulator.BaseUrl}, not from a real model. Its calls are
+              metered apart from the real account: {perMinute} a minute, {perDay} a day.
               Set {ApiKeyVariable} to call OpenRouter for real.
             ************************************************************************************
 

@@ -179,7 +179,8 @@ public sealed class BatchBodyReader(BatchOptions options, JobLimits limits)
         }
         catch (JsonException ex)
         {
-            return new BatchBodyItem(index, lineNumber, null, null, [new BatchItemProblem(index, lineNumber, "$", $"not valid JSON: {Describe(ex)}")]);
+            // The problem carries the file's line number; the parser's own counts lines within this one line.
+            return new BatchBodyItem(index, lineNumber, null, null, [new BatchItemProblem(index, lineNumber, "$", $"not valid JSON: {Describe(ex, withinLine: true)}")]);
         }
 
         using (document)
@@ -283,12 +284,18 @@ public sealed class BatchBodyReader(BatchOptions options, JobLimits limits)
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static string Describe(JsonException ex)
+    /// <summary>The parser's message without its "Path: $ | LineNumber: 0" tail, with the place in words people count in (from 1).</summary>
+    private static string Describe(JsonException ex, bool withinLine = false)
     {
         var message = ex.Message;
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        var cut = new[] { message.IndexOf(" Path:", StringComparison.Ordinal), message.IndexOf(" LineNumber:", StringComparison.Ordinal) }.Where(i => i > 0).DefaultIfEmpty(-1).Min();
         message = (cut > 0 ? message[..cut] : message).TrimEnd('.', ' ');
-        return ex.LineNumber is { } lineNumber && ex.BytePositionInLine is { } position ? $"{message} (line {lineNumber + 1}, position {position + 1})" : message;
+        return (ex.LineNumber, ex.BytePositionInLine) switch
+        {
+            ({ }, { } position) when withinLine => $"{message} (at byte {position + 1} of the line)",
+            ({ } lineNumber, { } position) => $"{message} (line {lineNumber + 1}, position {position + 1})",
+            _ => message,
+        };
     }
 
     /// <summary>Reads the body once, counting bytes against the limit, and lets the first byte be peeked.</summary>

@@ -32,7 +32,8 @@ public sealed record BatchSubmitRequest
 /// <param name="UnreportedProblems">Problems beyond the reported ones.</param>
 /// <param name="TooLarge">The body or item count exceeded the limits (HTTP 413).</param>
 /// <param name="Refusal">Why the batch as a whole was refused.</param>
-public sealed record BatchSubmission(BatchHeader? Header, bool Created, IReadOnlyList<BatchItemProblem> Problems, int UnreportedProblems, bool TooLarge, string? Refusal)
+/// <param name="InvalidItems">Items (lines) with problems: refused with the batch, or skipped when the request skips them.</param>
+public sealed record BatchSubmission(BatchHeader? Header, bool Created, IReadOnlyList<BatchItemProblem> Problems, int UnreportedProblems, bool TooLarge, string? Refusal, int InvalidItems = 0)
 {
     public bool Accepted => Header is not null;
 }
@@ -59,6 +60,7 @@ public sealed class BatchSubmitter(BatchStore store, IOptions<BatchOptions> opti
         var pending = new List<BatchItem>(BatchStore.MaxActionsPerTransaction);
         string? refusal = null;
         var tooLarge = false;
+        var invalidItems = 0;
 
         try
         {
@@ -80,6 +82,7 @@ public sealed class BatchSubmitter(BatchStore store, IOptions<BatchOptions> opti
 
                     // Keep reading: the caller gets every problem of the body at once, not one per attempt.
                     refused |= !request.SkipInvalidItems;
+                    invalidItems++;
                     continue;
                 }
 
@@ -116,7 +119,7 @@ public sealed class BatchSubmitter(BatchStore store, IOptions<BatchOptions> opti
             }
 
             refusal ??= refused ? $"{problems.Count + unreported} problem(s) in the batch's items; nothing was stored" : "the batch holds no items";
-            return new BatchSubmission(null, false, problems, unreported, tooLarge, refusal);
+            return new BatchSubmission(null, false, problems, unreported, tooLarge, refusal, invalidItems);
         }
 
         await store.AddItemsAsync(batchId, pending, cancellationToken);
@@ -135,10 +138,10 @@ public sealed class BatchSubmitter(BatchStore store, IOptions<BatchOptions> opti
         await store.AddActiveAsync(batchId, cancellationToken);
         if (await store.TryCreateHeaderAsync(header, cancellationToken))
         {
-            return new BatchSubmission(header, true, problems, unreported, false, null);
+            return new BatchSubmission(header, true, problems, unreported, false, null, invalidItems);
         }
 
         var existing = await store.FindHeaderAsync(batchId, cancellationToken);
-        return new BatchSubmission(existing, false, problems, unreported, false, null);
+        return new BatchSubmission(existing, false, problems, unreported, false, null, invalidItems);
     }
 }

@@ -25,7 +25,12 @@ public sealed partial class BatchDispatchLoop(BatchTick tick, IOptions<BatchOpti
             {
                 await tick.RunAsync(cancellationToken);
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopped mid-tick: every step of a tick is idempotent, so the next host's tick starts over.
+                return;
+            }
+            catch (Exception ex)
             {
                 // Storage outages and the like: the next tick tries again; nothing was lost, claims lapse and recover.
                 LogTickFailed(ex);

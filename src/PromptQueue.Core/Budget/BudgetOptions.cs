@@ -37,6 +37,18 @@ public sealed class BudgetOptions
     /// <summary>The budget meters only models whose id ends in ":free" unless this is set: paid models are not on the free tier.</summary>
     public bool MeterPaidModels { get; set; }
 
+    /// <summary>
+    /// Which account's budget this is: the row of the budget table that holds it. Work against the simulator uses an
+    /// account of its own ("simulator"), so that simulated calls never spend, nor wait for, the real account's requests.
+    /// </summary>
+    [Required, RegularExpression("^[a-z0-9][a-z0-9-]{0,62}$", ErrorMessage = "Account must be lower-case letters, digits and '-'.")]
+    public string Account { get; set; } = DefaultAccount;
+
+    public const string DefaultAccount = "openrouter";
+
+    /// <summary>The account of simulated work: promptq's built-in simulator, and local.settings.json's.</summary>
+    public const string SimulatorAccount = "simulator";
+
     [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$", ErrorMessage = "Table must be a valid table name.")]
     public string Table { get; set; } = "PromptBudget";
 

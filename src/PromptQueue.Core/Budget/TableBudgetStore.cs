@@ -8,22 +8,25 @@ namespace PromptQueue.Core.Budget;
 public sealed class TableBudgetStore : IBudgetStore
 {
     private const string PartitionKey = "budget";
-    private const string RowKey = "openrouter";
 
     private readonly TableClient _table;
+
+    /// <summary>The account's row: <see cref="BudgetOptions.Account"/>.</summary>
+    private readonly string _account;
 
     public TableBudgetStore(TableServiceClient tables, IOptions<BudgetOptions> options)
     {
         ArgumentNullException.ThrowIfNull(tables);
         ArgumentNullException.ThrowIfNull(options);
         _table = tables.GetTableClient(options.Value.Table);
+        _account = options.Value.Account;
     }
 
     public Task EnsureCreatedAsync(CancellationToken cancellationToken) => _table.CreateIfNotExistsAsync(cancellationToken);
 
     public async Task<(BudgetState State, string? Version)> ReadAsync(CancellationToken cancellationToken)
     {
-        var response = await _table.GetEntityIfExistsAsync<TableEntity>(PartitionKey, RowKey, cancellationToken: cancellationToken);
+        var response = await _table.GetEntityIfExistsAsync<TableEntity>(PartitionKey, _account, cancellationToken: cancellationToken);
         if (!response.HasValue)
         {
             return (new BudgetState(), null);
@@ -48,7 +51,7 @@ public sealed class TableBudgetStore : IBudgetStore
     public async Task<bool> TryWriteAsync(BudgetState state, string? version, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var entity = new TableEntity(PartitionKey, RowKey)
+        var entity = new TableEntity(PartitionKey, _account)
         {
             [nameof(BudgetState.Day)] = state.Day,
             [nameof(BudgetState.DayUsed)] = state.DayUsed,

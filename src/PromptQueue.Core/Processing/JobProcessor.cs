@@ -693,7 +693,14 @@ public sealed partial class JobProcessor(
         // A bad key or an empty account fails every job alike: pause every instance instead of failing them all.
         var until = time.GetUtcNow() + _options.SystemicFailurePause;
         LogAccountProblem(error.HttpStatus, error.Message, _options.SystemicFailurePause);
-        await budget.PauseAsync(until, $"OpenRouter refused the account (HTTP {error.HttpStatus}): {error.Message}", cancellationToken);
+        // Say what to fix: a 401 is the key (OpenRouter__ApiKey, or OPENROUTER_API_KEY for promptq), a 402 the credits.
+        var fix = error.HttpStatus switch
+        {
+            401 => "; check the API key (OpenRouter__ApiKey; for promptq also OPENROUTER_API_KEY)",
+            402 => "; add credits to the OpenRouter account",
+            _ => "",
+        };
+        await budget.PauseAsync(until, $"OpenRouter refused the account (HTTP {error.HttpStatus}): {error.Message.TrimEnd('.')}{fix}", cancellationToken);
         return await WaitAsync(record, Spread(until), "AccountProblem", error, cancellationToken);
     }
 

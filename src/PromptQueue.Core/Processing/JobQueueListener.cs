@@ -49,11 +49,21 @@ public sealed partial class JobQueueListener(
     IOptions<QueueListenerOptions> listenerOptions,
     IOptions<PromptQueueOptions> options,
     TimeProvider time,
-    ILogger<JobQueueListener> logger) : IWorkerLoop
+    ILogger<JobQueueListener> logger) : IWorkerLoop, IDisposable
 {
     private readonly QueuePoller _poller = new(time, logger);
 
     private readonly QueueListenerOptions _listener = listenerOptions.Value;
+
+    private readonly CancellationTokenSource _stopNow = new();
+
+    private int _jobsInHand;
+
+    /// <summary>Job messages being handled right now: what a stop waits for.</summary>
+    public int JobsInHand => Volatile.Read(ref _jobsInHand);
+
+    /// <summary>How long a stop lets the jobs in hand run on before they are cancelled and handed back.</summary>
+    public TimeSpan ShutdownGrace => _listener.ShutdownGrace;
 
     /// <summary>The queue a message goes to after too many failed deliveries (named as the Functions host names it).</summary>
     public QueueClient PoisonQueue { get; } = queues.GetQueueClient(options.Value.JobQueue + "-poison");
@@ -67,7 +77,7 @@ public sealed partial class JobQueueListener(
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await PoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-        using var inFlight = new CancellationTokenSource();
+        using var inFlight = CancellationTokenSource.CreateLinkedTokenSource(_stopNow.Token);
         using var graceTimer = cancellationToken.Register(() => inFlight.CancelAfter(_listener.ShutdownGrace));
         // The claim on a running job outlasts any model call, so a message stays hidden while its job runs.
         await Task.WhenAll(
@@ -75,6 +85,14 @@ public sealed partial class JobQueueListener(
             _poller.PollAsync(Polling(PoisonQueue, 1), HandlePoisonMessageAsync, cancellationToken, inFlight.Token),
             SweepAsync(cancellationToken));
     }
+
+    /// <summary>
+    /// Ends the shutdown grace now: the jobs in hand are cancelled and handed back to the queue at once (a second
+    /// Ctrl+C). Only meaningful once the loop is stopping; before that it also ends the jobs in hand.
+    /// </summary>
+    public void StopNow() => _stopNow.Cancel();
+
+    public void Dispose() => _stopNow.Dispose();
 
     /// <summary>The standalone host's counterpart of the Functions app's <c>RecoverStrandedJobs</c> timer.</summary>
     private async Task SweepAsync(CancellationToken stopping)
@@ -112,6 +130,20 @@ public sealed partial class JobQueueListener(
             return;
         }
 
+        Interlocked.Increment(ref _jobsInHand);
+        try
+        {
+            await HandleJobAsync(leased, cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _jobsInHand);
+        }
+    }
+
+    private async Task HandleJobAsync(LeasedMessage leased, CancellationToken cancellationToken)
+    {
+        var message = leased.Message;
         try
         {
             await processor.ProcessAsync(new JobDelivery(message.Body.ToString(), message.MessageId, message.InsertedOn), cancellationToken);

@@ -20,7 +20,7 @@ public static class StorageClients
     public static QueueServiceClient CreateQueues(IConfiguration configuration, string connectionName) =>
         Resolve(configuration, connectionName, "queueServiceUri") switch
         {
-            (string connectionString, _, _) => new QueueServiceClient(connectionString, QueueOptions),
+            (string connectionString, _, _) => Parse(connectionName, () => new QueueServiceClient(connectionString, QueueOptions)),
             (_, Uri uri, TokenCredential credential) => new QueueServiceClient(uri, credential, QueueOptions),
             _ => throw new InvalidOperationException("Unreachable: Resolve returns a connection string or a URI."),
         };
@@ -28,7 +28,7 @@ public static class StorageClients
     public static TableServiceClient CreateTables(IConfiguration configuration, string connectionName) =>
         Resolve(configuration, connectionName, "tableServiceUri") switch
         {
-            (string connectionString, _, _) => new TableServiceClient(connectionString),
+            (string connectionString, _, _) => Parse(connectionName, () => new TableServiceClient(connectionString)),
             (_, Uri uri, TokenCredential credential) => new TableServiceClient(uri, credential),
             _ => throw new InvalidOperationException("Unreachable: Resolve returns a connection string or a URI."),
         };
@@ -67,6 +67,21 @@ public static class StorageClients
     private static bool IsLoopback(string uri) =>
         Uri.TryCreate(uri, UriKind.Absolute, out var parsed) && (parsed.IsLoopback || parsed.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>Creates a client from a connection string; a malformed one is named by its setting, never shown (it holds a key).</summary>
+    private static T Parse<T>(string connectionName, Func<T> create)
+    {
+        try
+        {
+            return create();
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)
+        {
+            throw new StorageConnectionException(
+                $"{connectionName} is not a storage connection string ({ex.Message.Split('\n', 2)[0].Trim()}). Use the form in the Azure portal's " +
+                "'Access keys' page, UseDevelopmentStorage=true for Azurite, or unset it to let promptq start Azurite.", ex);
+        }
+    }
+
     private static (string? ConnectionString, Uri? ServiceUri, TokenCredential? Credential) Resolve(IConfiguration configuration, string connectionName, string serviceUriKey)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -84,9 +99,14 @@ public static class StorageClients
                 $"or set '{connectionName}__queueServiceUri' and '{connectionName}__tableServiceUri' for an identity-based connection.");
         }
 
-        return (null, new Uri(serviceUri), CreateCredential(section["clientId"]));
+        return Uri.TryCreate(serviceUri, UriKind.Absolute, out var uri)
+            ? (null, uri, CreateCredential(section["clientId"]))
+            : throw new StorageConnectionException($"{connectionName}__{serviceUriKey} is not an absolute URI: '{serviceUri}'.", null);
     }
 
     private static TokenCredential CreateCredential(string? clientId) =>
         clientId is null ? new DefaultAzureCredential() : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
 }
+
+/// <summary>The storage connection setting cannot be used as written; the message names the setting and never shows its value.</summary>
+public sealed class StorageConnectionException(string message, Exception? inner) : InvalidOperationException(message, inner);

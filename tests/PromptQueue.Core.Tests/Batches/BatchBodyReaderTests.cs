@@ -95,6 +95,23 @@ public sealed class BatchBodyReaderTests
     }
 
     [Fact]
+    public async Task ReadAsync_BrokenJsonLine_IsPlacedByTheFilesLineNotTheParsersLineZero()
+    {
+        // Arrange
+        var body = "{\"prompt\":\"one\"}\n\n{\"prompt\":\"two\"}\n{\"prompt\": oops}\n";
+
+        // Act
+        var items = await ReadAsync(body);
+
+        // Assert
+        var problem = Assert.Single(items[^1].Problems).ToValidationError();
+        Assert.Equal("line 4: $", problem.Path);
+        Assert.Contains("(at byte 12 of the line)", problem.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("LineNumber", problem.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("line 1", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ReadAsync_ItemsWithIds_AreNamedByTheirIdKeptUnique()
     {
         // Arrange: files of single jobs, such as samples/prompts.jsonl, may name themselves.

@@ -28,6 +28,33 @@ public sealed class PromptJobReaderTests
         Assert.Contains("not valid Unicode text", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("{\"prompt\":\"a\"} garbage")]
+    [InlineData("{\"prompt\":\"a\"}\n{\"prompt\":\"b\"}\n{\"prompt\":\"c\"}\n")]
+    [InlineData("{\"prompt\":\"a\"},")]
+    public void Read_ContentAfterTheJob_IsRefusedNotDropped(string json)
+    {
+        // Act
+        var result = PromptJobReader.Read(json, Limits);
+
+        // Assert
+        Assert.False(result.IsValid);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("$", error.Path);
+        Assert.Contains("there is more after the job", error.Message, StringComparison.Ordinal);
+        Assert.Contains("several jobs make a batch", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_TrailingWhitespace_IsAccepted()
+    {
+        // Act
+        var result = PromptJobReader.Read("{\"prompt\":\"a\"}\r\n  \n", Limits);
+
+        // Assert
+        Assert.True(result.IsValid);
+    }
+
     [Fact]
     public void Read_InvalidUtf8InAString_IsAFieldErrorNotACrash()
     {

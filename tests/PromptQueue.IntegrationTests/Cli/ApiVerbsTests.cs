@@ -226,18 +226,60 @@ public sealed class ApiVerbsTests : IAsyncLifetime
         Assert.Empty(_server.Requests);
     }
 
-    [Fact]
-    public async Task Help_ListsTheHttpVerbsAndTheirSettings()
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("help")]
+    public async Task Help_ListsTheHttpVerbsAndTheirSettings(string word)
     {
         // Act
         using var output = new StringWriter();
-        var exit = await Promptq.RunAsync(["help"], output, TextWriter.Null);
+        var exit = await Promptq.RunAsync([word], output, TextWriter.Null);
 
         // Assert
         Assert.Equal(Promptq.ExitOk, exit);
-        Assert.Contains("promptq submit FILE.json|-", output.ToString(), StringComparison.Ordinal);
-        Assert.Contains("promptq watch ID", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("submit <FILE>", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("watch <ID>", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("PROMPTQ_API_KEY", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CommandHelp_ShowsTheCommandsOptions()
+    {
+        // Act
+        using var output = new StringWriter();
+        var exit = await Promptq.RunAsync(["submit", "--help"], output, TextWriter.Null);
+
+        // Assert
+        Assert.Equal(Promptq.ExitOk, exit);
+        Assert.Contains("--wait", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("--url <URL>", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MistypedCommand_SuggestsTheCommandAndExitsWithUsage()
+    {
+        // Act
+        using var errors = new StringWriter();
+        var exit = await Promptq.RunAsync(["sumbit", "job.json"], TextWriter.Null, errors);
+
+        // Assert
+        Assert.Equal(Promptq.ExitUsage, exit);
+        Assert.Contains("promptq: Unrecognized command or argument 'sumbit'.", errors.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Did you mean 'submit'?", errors.ToString(), StringComparison.Ordinal);
+        Assert.Contains("See 'promptq --help'.", errors.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Required command", errors.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Version_PrintsTheVersion()
+    {
+        // Act
+        using var output = new StringWriter();
+        var exit = await Promptq.RunAsync(["--version"], output, TextWriter.Null);
+
+        // Assert
+        Assert.Equal(Promptq.ExitOk, exit);
+        Assert.Matches(@"^\d+\.\d+\.\d+", output.ToString());
     }
 
     private sealed record Result(int ExitCode, string Output, string Errors);
@@ -255,7 +297,7 @@ public sealed class ApiVerbsTests : IAsyncLifetime
     {
         using var output = new StringWriter();
         using var errors = new StringWriter();
-        var exit = await ApiCommands.RunAsync(args, input, output, errors, name => environment.GetValueOrDefault(name), CancellationToken.None);
+        var exit = await Promptq.RunAsync(args, new PromptqConsole(input, output, errors, name => environment.GetValueOrDefault(name)));
         return new Result(exit, output.ToString(), errors.ToString());
     }
 }

@@ -32,11 +32,13 @@ public sealed partial class PromptqEndToEndTests(AzuriteFixture azurite) : IDisp
         var run = await PromptqProcess.RunAsync(environment, "run", file);
 
         // Assert
-        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.Output}\n{run.Errors}");
+        // A skipped line is a job not done: the exit code says so, as the summary does.
+        Assert.True(run.ExitCode == Promptq.ExitJobsFailed, $"exit {run.ExitCode}\n{run.Output}\n{run.Errors}");
         Assert.Contains("No OPENROUTER_API_KEY is set", run.Errors, StringComparison.Ordinal);
         Assert.Contains("jobs.jsonl:4: $.prompt: must be a string, not a number", run.Errors, StringComparison.Ordinal);
         Assert.Contains("Submitted 2 job(s)", run.Output, StringComparison.Ordinal);
-        Assert.Contains("Done: 2 completed, 0 not completed", run.Output, StringComparison.Ordinal);
+        Assert.Contains("skipped 1 invalid line(s)", run.Output, StringComparison.Ordinal);
+        Assert.Contains("Done: 2 completed, 0 not completed, 1 line(s) skipped as invalid", run.Output, StringComparison.Ordinal);
         var jobIds = JobHeader().Matches(run.Output).Select(m => m.Groups["id"].Value).ToList();
         Assert.Equal(2, jobIds.Count);
         Assert.Equal(2, Regex.Count(run.Output, "^Reasoning \\(", RegexOptions.Multiline));
@@ -49,7 +51,7 @@ public sealed partial class PromptqEndToEndTests(AzuriteFixture azurite) : IDisp
         Assert.True(show.ExitCode == 0, $"exit {show.ExitCode}\n{show.Output}\n{show.Errors}");
         Assert.Contains($"== {jobIds[0]}  Completed", show.Output, StringComparison.Ordinal);
         Assert.Contains("reasoning_details:", show.Output, StringComparison.Ordinal);
-        Assert.Contains("\"type\": \"reasoning.text\"", show.Output, StringComparison.Ordinal);
+        Assert.Contains("\"type\":\"reasoning.text\"", show.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -93,8 +95,58 @@ public sealed partial class PromptqEndToEndTests(AzuriteFixture azurite) : IDisp
 
         // Assert
         Assert.Equal("Completed", status);
-        Assert.Equal(0, stopped.ExitCode);
+        Assert.Equal(Promptq.ExitInterrupted, stopped.ExitCode);
+        Assert.Contains("promptq: stopping; press Ctrl+C again to stop now.", stopped.Errors, StringComparison.Ordinal);
         Assert.Contains("Stopped.", stopped.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Work_CtrlCTwiceMidCall_SaysWhatItWaitsForHandsTheJobBackAndExits130()
+    {
+        // Arrange: a job whose model call takes 8 s, and a grace long enough that only the second Ctrl+C ends it.
+        var environment = PromptqProcess.IsolatedStorage(azurite);
+        environment["PromptQueue__Listener__ShutdownGrace"] = "00:05:00";
+        using var worker = PromptqProcess.Start(environment, "work");
+        var queue = new QueueClient(azurite.ConnectionString, environment["PromptQueue__JobQueue"], new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
+        await queue.CreateIfNotExistsAsync();
+        await queue.SendMessageAsync("""{"id":"slow-one","prompt":"Take your time [[sim:latency-ms=8000]]"}""");
+        var jobs = new TableServiceClient(azurite.ConnectionString).GetTableClient(environment["PromptQueue__JobTable"]);
+        Assert.Equal("Running", await PollStatusAsync(jobs, "slow-one", "Running", TimeSpan.FromSeconds(60)));
+        var errors = new System.Text.StringBuilder();
+
+        // Act: the first Ctrl+C says what promptq waits for; the second stops it at once.
+        Signal(worker, "INT");
+        await ReadErrorsUntilAsync(worker, errors, "press Ctrl+C again to stop now.");
+        Signal(worker, "INT");
+        var stopped = await PromptqProcess.WaitAsync(worker, "work");
+        var handedBack = await PollStatusAsync(jobs, "slow-one", "Waiting", TimeSpan.FromSeconds(5));
+        using var second = PromptqProcess.Start(environment, "work");
+        var completed = await PollStatusAsync(jobs, "slow-one", "Completed", TimeSpan.FromSeconds(60));
+        await PromptqProcess.SignalAsync(second, "TERM", "work");
+
+        // Assert
+        Assert.Contains("promptq: stopping: 1 job in flight, waiting up to 300 s; press Ctrl+C again to stop now.", errors.ToString(), StringComparison.Ordinal);
+        Assert.Contains("promptq: stopping now; jobs in hand go back to the queue.", stopped.Errors, StringComparison.Ordinal);
+        Assert.Equal(Promptq.ExitInterrupted, stopped.ExitCode);
+        Assert.DoesNotContain("   at ", errors + stopped.Errors, StringComparison.Ordinal);
+        Assert.Equal("Waiting", handedBack);
+        Assert.Equal("Completed", completed);
+    }
+
+    private static void Signal(System.Diagnostics.Process process, string signal)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    private static async Task ReadErrorsUntilAsync(System.Diagnostics.Process process, System.Text.StringBuilder errors, string wanted)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!errors.ToString().Contains(wanted, StringComparison.Ordinal))
+        {
+            var line = await process.StandardError.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException($"promptq exited before it said '{wanted}'. It said: {errors}");
+            errors.AppendLine(line);
+        }
     }
 
     [Theory]

@@ -84,7 +84,8 @@ public static class PromptqProcess
         return await WaitAsync(process, args);
     }
 
-    private static async Task<Result> WaitAsync(Process process, string[] args)
+    /// <summary>Waits for a started promptq to exit and collects what it printed.</summary>
+    public static async Task<Result> WaitAsync(Process process, params string[] args)
     {
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using PromptQueue.Cli;
 using PromptQueue.Contracts;
 using PromptQueue.Contracts.Api;
 using PromptQueue.IntegrationTests.Infrastructure;
@@ -39,7 +40,7 @@ public sealed partial class ServeCommandTests(AzuriteFixture azurite)
         Assert.Equal(JobStatus.Completed, view.Status);
         Assert.Equal(HttpStatusCode.Unauthorized, withoutKey.StatusCode);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
-        Assert.Equal(0, stopped.ExitCode);
+        Assert.Equal(Promptq.ExitInterrupted, stopped.ExitCode);
         Assert.Contains("API key required in the x-functions-key header", servingLine, StringComparison.Ordinal);
         Assert.DoesNotContain(apiKey, servingLine + stopped.Output + stopped.Errors, StringComparison.Ordinal);
     }

@@ -110,12 +110,12 @@ public sealed class ClientAgainstServerTests(AzuriteFixture azurite)
             // Act
             using var submitOutput = new StringWriter();
             using var submitErrors = new StringWriter();
-            var submitting = ApiCommands.RunAsync(["submit", file, "--wait"], Stream.Null, submitOutput, submitErrors, name => environment.GetValueOrDefault(name), CancellationToken.None);
+            var submitting = Promptq.RunAsync(["submit", file, "--wait"], new PromptqConsole(Stream.Null, submitOutput, submitErrors, name => environment.GetValueOrDefault(name)));
             await app.JobQueue().WaitForMessageAsync(TimeSpan.FromSeconds(30));
             var processed = await app.ProcessNextAsync();
             var submitExit = await submitting;
             using var statusOutput = new StringWriter();
-            var statusExit = await ApiCommands.RunAsync(["status", processed.JobId, "--json"], Stream.Null, statusOutput, TextWriter.Null, name => environment.GetValueOrDefault(name), CancellationToken.None);
+            var statusExit = await Promptq.RunAsync(["status", processed.JobId, "--json"], new PromptqConsole(Stream.Null, statusOutput, TextWriter.Null, name => environment.GetValueOrDefault(name)));
 
             // Assert
             Assert.Equal(JobOutcome.Completed, processed.Outcome);

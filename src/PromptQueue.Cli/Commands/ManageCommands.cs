@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Text.Json;
+using PromptQueue.Contracts;
+using PromptQueue.Contracts.Api;
+
+namespace PromptQueue.Cli.Commands;
+
+/// <summary>
+/// <c>cancel</c>, <c>retry</c>, <c>budget</c>, <c>usage</c> and <c>batch status|cancel|retry-failed</c>: the same output
+/// whether they ran on local storage or against a running app.
+/// </summary>
+public static class ManageCommands
+{
+    private static readonly JsonSerializerOptions Indented = new(ContractJson.Options) { WriteIndented = true };
+
+    public static async Task<int> CancelJobAsync(IPromptQueueBackend backend, string jobId, TextWriter output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        await JobViewPrinter.PrintSummaryAsync(await backend.CancelJobAsync(jobId, cancellationToken), output);
+        return Promptq.ExitOk;
+    }
+
+    public static async Task<int> RetryJobAsync(IPromptQueueBackend backend, string jobId, TextWriter output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(output);
+        var accepted = await backend.RetryJobAsync(jobId, cancellationToken);
+        await output.WriteLineAsync($"{accepted.Id}: {accepted.Status}; it runs again with fresh attempts while a worker runs.");
+        return Promptq.ExitOk;
+    }
+
+    public static async Task<int> BudgetAsync(IPromptQueueBackend backend, TextWriter output, bool json, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(output);
+        var answer = await backend.GetBudgetAsync(cancellationToken);
+        if (json)
+        {
+            await output.WriteLineAsync(JsonSerializer.Serialize(answer, Indented));
+            return Promptq.ExitOk;
+        }
+
+        var budget = answer.Deserialize<BudgetView>(ContractJson.Options)!;
+        await output.WriteLineAsync($"Today ({budget.Day} UTC): {budget.RequestsUsedToday} of {budget.RequestsPerDay} requests used, {budget.RequestsRemainingToday} left; resets at {Time(budget.DayResetsAt)}.");
+        await output.WriteLineAsync($"This minute: {budget.RequestsRemainingThisMinute} of {budget.RequestsPerMinute} left; next free slot at {Time(budget.NextSlotAt)}.");
+        foreach (var hold in BudgetHolds.Describe(budget))
+        {
+            await output.WriteLineAsync(hold);
+        }
+
+        return Promptq.ExitOk;
+    }
+
+    public static async Task<int> UsageAsync(IPromptQueueBackend backend, DateOnly? day, TextWriter output, bool json, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(output);
+        var answer = await backend.GetUsageAsync(day, cancellationToken);
+        if (json)
+        {
+            await output.WriteLineAsync(JsonSerializer.Serialize(answer, Indented));
+            return Promptq.ExitOk;
+        }
+
+        var jobs = answer.GetProperty("jobs").GetInt32();
+        var usage = answer.GetProperty("usage").Deserialize<BatchUsage>(ContractJson.Options)!;
+        await output.WriteLineAsync(
+            $"{answer.GetProperty("day").GetString()} (UTC): {jobs} job(s) completed, {usage.TotalTokens} tokens ({usage.PromptTokens} prompt, {usage.CompletionTokens} completion), cost {usage.Cost.ToString("0.######", CultureInfo.InvariantCulture)}");
+        return Promptq.ExitOk;
+    }
+
+    public static async Task<int> BatchStatusAsync(IPromptQueueBackend backend, string batchId, TextWriter output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        var view = await backend.GetBatchAsync(batchId, cancellationToken)
+            ?? throw new Client.PromptQueueApiException(new ApiProblem("about:blank", "No such batch", 404, $"no batch '{batchId}' exists"), responseBody: null);
+        await PrintBatchAsync(view, output);
+        return Promptq.ExitOk;
+    }
+
+    public static async Task<int> CancelBatchAsync(IPromptQueueBackend backend, string batchId, TextWriter output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        await PrintBatchAsync(await backend.CancelBatchAsync(batchId, cancellationToken), output);
+        return Promptq.ExitOk;
+    }
+
+    public static async Task<int> RetryFailedAsync(IPromptQueueBackend backend, string batchId, TextWriter output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        await PrintBatchAsync(await backend.RetryFailedAsync(batchId, cancellationToken), output);
+        return Promptq.ExitOk;
+    }
+
+    /// <summary>A batch's header line, progress bar and usage: what <c>batch status</c> prints.</summary>
+    internal static async Task PrintBatchAsync(BatchView view, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        ArgumentNullException.ThrowIfNull(output);
+        await output.WriteLineAsync($"{view.Id}  {view.Status}{(view.Schedule is null ? "" : $"  schedule {view.Schedule}")}  created {view.CreatedAt:u}{(view.CompletedAt is { } done ? $"  completed {done:u}" : "")}");
+        await new ProgressLine(output, view.Items).ShowAsync(view);
+        await output.WriteLineAsync($"Usage: {view.Usage.TotalTokens} tokens ({view.Usage.PromptTokens} prompt, {view.Usage.CompletionTokens} completion), cost {view.Usage.Cost:0.######}");
+    }
+
+    private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+}
+
+/// <summary>Why the budget holds work back, and until when, in words: for <c>budget</c>, <c>run</c> and <c>watch</c>.</summary>
+public static class BudgetHolds
+{
+    public static IEnumerable<string> Describe(BudgetView budget)
+    {
+        ArgumentNullException.ThrowIfNull(budget);
+        if (budget.Paused)
+        {
+            yield return $"Paused until {Time(budget.PausedUntil)}: {budget.PauseReason ?? "no reason recorded"}.";
+        }
+
+        if (budget.BlockedUntil is { } blocked)
+        {
+            yield return $"Held back until {Time(blocked)}: the provider answered 429 (too many requests).";
+        }
+
+        if (budget.DayBlockedUntil is { } dayBlocked)
+        {
+            yield return $"No requests left today: the daily limit holds work back until {Time(dayBlocked)}.";
+        }
+        else if (budget.RequestsRemainingToday == 0)
+        {
+            yield return $"No requests left today: the daily limit of {budget.RequestsPerDay} holds work back until {Time(budget.DayResetsAt)}.";
+        }
+    }
+
+    private static string Time(DateTimeOffset? at) => at is { } value ? value.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture) : "further notice";
+}
