@@ -22,9 +22,8 @@ public static class PromptQueueAzureClientBuilderExtensions
         this TBuilder builder, string connectionString, Action<PromptQueueQueueSenderOptions>? configure = null)
         where TBuilder : IAzureClientFactoryBuilder
     {
-        ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        var senderOptions = SenderOptions(configure);
+        var senderOptions = SenderOptions(builder, configure);
         return builder.RegisterClientFactory<PromptQueueQueueSender, PromptQueueQueueSenderClientOptions>(
             clientOptions => new PromptQueueQueueSender(connectionString, senderOptions, clientOptions, timeProvider: null));
     }
@@ -40,15 +39,16 @@ public static class PromptQueueAzureClientBuilderExtensions
         this TBuilder builder, Uri queueServiceUri, Action<PromptQueueQueueSenderOptions>? configure = null)
         where TBuilder : IAzureClientFactoryBuilderWithCredential
     {
-        ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(queueServiceUri);
-        var senderOptions = SenderOptions(configure);
+        var senderOptions = SenderOptions(builder, configure);
         return builder.RegisterClientFactory<PromptQueueQueueSender, PromptQueueQueueSenderClientOptions>(
             (clientOptions, credential) => new PromptQueueQueueSender(queueServiceUri, credential, senderOptions, clientOptions, timeProvider: null));
     }
 
-    private static PromptQueueQueueSenderOptions SenderOptions(Action<PromptQueueQueueSenderOptions>? configure)
+    /// <summary>The sender's own options, set once at registration: they are not the Azure SDK's, which the builder configures.</summary>
+    private static PromptQueueQueueSenderOptions SenderOptions(object builder, Action<PromptQueueQueueSenderOptions>? configure)
     {
+        ArgumentNullException.ThrowIfNull(builder);
         var options = new PromptQueueQueueSenderOptions();
         configure?.Invoke(options);
         return options;
