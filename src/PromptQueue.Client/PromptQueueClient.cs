@@ -38,10 +38,22 @@ public sealed class PromptQueueClient
     private static readonly JsonSerializerOptions ResponseJson =
         new(ContractJson.Options) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip };
 
+    /// <summary>
+    /// Requests write every <see cref="JsonElement"/> (tools, response format, <c>reasoning_details</c>) as the text it
+    /// was read from: the serializer's default re-escapes strings, and reasoning must go back to the model byte for byte.
+    /// </summary>
+    private static readonly JsonSerializerOptions RequestJson = CreateRequestJson();
+
+    /// <summary>Pauses between reads of a job the server does not know yet start here and double up to <see cref="UnknownJobMaxPause"/>.</summary>
+    private static readonly TimeSpan UnknownJobFirstPause = TimeSpan.FromSeconds(1);
+
+    private static readonly TimeSpan UnknownJobMaxPause = TimeSpan.FromSeconds(15);
+
     private readonly HttpClient _http;
     private readonly Uri _api;
     private readonly string? _apiKey;
     private readonly TimeSpan _longPollRound;
+    private readonly TimeSpan _unknownJobGrace;
     private readonly TimeProvider _time;
 
     /// <summary>Creates a client that sends its requests through <paramref name="httpClient"/>.</summary>
@@ -62,13 +74,22 @@ public sealed class PromptQueueClient
             throw new ArgumentException("PromptQueueClientOptions.LongPollRound must be at least one second.", nameof(options));
         }
 
+        if (options.UnknownJobGrace < TimeSpan.Zero)
+        {
+            throw new ArgumentException("PromptQueueClientOptions.UnknownJobGrace must not be negative.", nameof(options));
+        }
+
         _http = httpClient;
-        var root = baseAddress.AbsoluteUri.EndsWith('/') ? baseAddress : new Uri(baseAddress.AbsoluteUri + "/");
-        _api = new Uri(root, "api/");
+        BaseAddress = baseAddress.AbsoluteUri.EndsWith('/') ? baseAddress : new Uri(baseAddress.AbsoluteUri + "/");
+        _api = new Uri(BaseAddress, "api/");
         _apiKey = string.IsNullOrEmpty(options.ApiKey) ? null : options.ApiKey;
         _longPollRound = options.LongPollRound;
+        _unknownJobGrace = options.UnknownJobGrace;
         _time = timeProvider ?? TimeProvider.System;
     }
+
+    /// <summary>The app's root URL, ending in <c>/</c>; requests go to <c>api/</c> below it.</summary>
+    public Uri BaseAddress { get; }
 
     /// <summary>Submits a job. A job with its own <see cref="PromptJob.Id"/>, or an idempotency key, can be submitted again safely.</summary>
     /// <param name="job">The job.</param>
@@ -79,7 +100,7 @@ public sealed class PromptQueueClient
     public Task<JobAccepted> SubmitAsync(PromptJob job, string? idempotencyKey = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
-        return SubmitUtf8Async(JsonSerializer.SerializeToUtf8Bytes(job, ContractJson.Options), idempotencyKey, cancellationToken);
+        return SubmitUtf8Async(JsonSerializer.SerializeToUtf8Bytes(job, RequestJson), idempotencyKey, cancellationToken);
     }
 
     /// <summary>Submits a job given as v1 JSON text, sent as is (the server validates it).</summary>
@@ -109,13 +130,23 @@ public sealed class PromptQueueClient
     /// Waits until the job is terminal (Completed, Failed, Rejected, Cancelled or DeadLettered) with long polls of
     /// <see cref="PromptQueueClientOptions.LongPollRound"/> each, so waiting costs one request per round, not a poll a second.
     /// </summary>
+    /// <remarks>
+    /// A job sent with <see cref="PromptQueueQueueSender.EnqueueAsync"/> is unknown to the API until a worker takes its
+    /// message. While the server answers "no such job", the wait reads again after pauses growing from 1 s to 15 s, for
+    /// up to <see cref="PromptQueueClientOptions.UnknownJobGrace"/> and only
+    /// then throws the 404; a <paramref name="timeout"/> that ends first throws <see cref="TimeoutException"/> as usual.
+    /// <paramref name="progress"/> hears nothing until the job is known.
+    /// </remarks>
     /// <param name="jobId">The job.</param>
     /// <param name="timeout">How long to wait in all; <see cref="Timeout.InfiniteTimeSpan"/> waits until the job ends or <paramref name="cancellationToken"/> fires.</param>
     /// <param name="progress">Told the job's state after every round, for a live display.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <returns>The terminal job.</returns>
     /// <exception cref="TimeoutException">The job was not terminal within <paramref name="timeout"/>; the message tells its last status.</exception>
-    /// <exception cref="PromptQueueApiException">The server refused the request, for example 404 for an unknown job.</exception>
+    /// <exception cref="PromptQueueApiException">
+    /// The server refused the request, for example 404 for a job it still did not know after
+    /// <see cref="PromptQueueClientOptions.UnknownJobGrace"/>.
+    /// </exception>
     public async Task<JobView> WaitForCompletionAsync(string jobId, TimeSpan timeout, IProgress<JobView>? progress = null, CancellationToken cancellationToken = default)
     {
         var path = JobPath(jobId);
@@ -125,20 +156,43 @@ public sealed class PromptQueueClient
         }
 
         var round = EffectiveLongPollRound();
-        DateTimeOffset? deadline = timeout == Timeout.InfiniteTimeSpan ? null : _time.GetUtcNow() + timeout;
+        var waitStarted = _time.GetUtcNow();
+        DateTimeOffset? deadline = timeout == Timeout.InfiniteTimeSpan ? null : waitStarted + timeout;
+        var unknownJobPause = UnknownJobFirstPause;
         while (true)
         {
             var started = _time.GetUtcNow();
             var wait = deadline is { } end && end - started < round ? end - started : round;
             var seconds = wait <= TimeSpan.Zero ? 0 : (int)Math.Ceiling(wait.TotalSeconds);
-            var view = await SendAsync<JobView>(HttpMethod.Get, $"{path}?wait={seconds}", null, cancellationToken);
+            var view = await GetOrNullAsync<JobView>($"{path}?wait={seconds}", cancellationToken);
+            var now = _time.GetUtcNow();
+            if (view is null)
+            {
+                // The server answers "no such job" at once, without holding the poll, so the pause is the client's.
+                var graceLeft = waitStarted + _unknownJobGrace - now;
+                if (graceLeft <= TimeSpan.Zero)
+                {
+                    throw UnknownJob(jobId, now - waitStarted);
+                }
+
+                if (now >= deadline)
+                {
+                    throw new TimeoutException($"Job {jobId} is not stored yet after waiting {timeout}: no worker has taken its queue message.");
+                }
+
+                var left = deadline is { } last && last - now < graceLeft ? last - now : graceLeft;
+
+                await Task.Delay(left < unknownJobPause ? left : unknownJobPause, _time, cancellationToken);
+                unknownJobPause = unknownJobPause * 2 > UnknownJobMaxPause ? UnknownJobMaxPause : unknownJobPause * 2;
+                continue;
+            }
+
             progress?.Report(view);
             if (view.Status.IsTerminal())
             {
                 return view;
             }
 
-            var now = _time.GetUtcNow();
             if (now >= deadline)
             {
                 throw new TimeoutException($"Job {jobId} is still {view.Status} after waiting {timeout}.");
@@ -388,6 +442,22 @@ public sealed class PromptQueueClient
         return limit < _longPollRound ? TimeSpan.FromSeconds(Math.Max(1, limit.TotalSeconds)) : _longPollRound;
     }
 
+    private static PromptQueueApiException UnknownJob(string jobId, TimeSpan waited)
+    {
+        var detail = $"no job has the id '{jobId}'" + (waited > TimeSpan.Zero
+            ? $" after waiting {waited}: if it was put on the queue, no worker has taken its message yet (PromptQueueClientOptions.UnknownJobGrace sets how long to wait)"
+            : "");
+        return new PromptQueueApiException(new ApiProblem("about:blank", "Job not found", (int)HttpStatusCode.NotFound, detail), null);
+    }
+
+    private static JsonSerializerOptions CreateRequestJson()
+    {
+        var options = new JsonSerializerOptions(ContractJson.Options);
+        options.Converters.Add(new RawJsonElementConverter());
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+
     private static string JobPath(string jobId)
     {
         if (!PromptJobReader.IsValidJobId(jobId))
@@ -403,4 +473,14 @@ public sealed class PromptQueueClient
         ArgumentException.ThrowIfNullOrWhiteSpace(batchId);
         return "batches/" + Uri.EscapeDataString(batchId);
     }
+}
+
+/// <summary>Writes a <see cref="JsonElement"/> as the exact text it was parsed from; reads it as the default converter does.</summary>
+internal sealed class RawJsonElementConverter : JsonConverter<JsonElement>
+{
+    public override JsonElement Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        JsonElement.ParseValue(ref reader);
+
+    public override void Write(Utf8JsonWriter writer, JsonElement value, JsonSerializerOptions options) =>
+        writer.WriteRawValue(value.GetRawText());
 }

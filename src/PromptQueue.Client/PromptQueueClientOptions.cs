@@ -25,4 +25,13 @@ public sealed class PromptQueueClientOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:03:20")]
     public TimeSpan LongPollRound { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How long <see cref="PromptQueueClient.WaitForCompletionAsync"/> takes "no such job" (404) to mean "not stored
+    /// yet" before it gives up. A job put on the queue (<see cref="PromptQueueQueueSender"/>) is stored only when a
+    /// worker takes its message, which a running worker does within seconds; five minutes covers a worker that is
+    /// restarting or scaling out, and still ends a wait for a mistyped id. Zero throws on the first 404.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan UnknownJobGrace { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -64,9 +64,8 @@ public sealed class PromptQueueQueueSender
 
     /// <summary>Creates a sender from a storage connection string (an account key or SAS).</summary>
     public PromptQueueQueueSender(string connectionString, PromptQueueQueueSenderOptions? options = null, TimeProvider? timeProvider = null)
-        : this(options, timeProvider, (name, clientOptions) => new QueueClient(connectionString, name, clientOptions))
+        : this(connectionString, options, new QueueClientOptions(), timeProvider)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
     }
 
     /// <summary>Creates a sender that signs in with an Entra ID credential (managed identity in Azure); it needs the "Storage Queue Data Message Sender" role.</summary>
@@ -75,23 +74,38 @@ public sealed class PromptQueueQueueSender
     /// <param name="options">The queue name and encoding.</param>
     /// <param name="timeProvider">The clock for new job ids; the system clock by default.</param>
     public PromptQueueQueueSender(Uri queueServiceUri, TokenCredential credential, PromptQueueQueueSenderOptions? options = null, TimeProvider? timeProvider = null)
-        : this(options, timeProvider, (name, clientOptions) => new QueueServiceClient(queueServiceUri, credential, clientOptions).GetQueueClient(name))
+        : this(queueServiceUri, credential, options, new QueueClientOptions(), timeProvider)
     {
     }
 
-    private PromptQueueQueueSender(PromptQueueQueueSenderOptions? options, TimeProvider? timeProvider, Func<string, QueueClientOptions, QueueClient> createQueue)
+    /// <summary>The connection-string sender with the Azure SDK's options (retries, diagnostics, transport) given, as <c>AddAzureClients</c> does.</summary>
+    internal PromptQueueQueueSender(string connectionString, PromptQueueQueueSenderOptions? options, QueueClientOptions clientOptions, TimeProvider? timeProvider)
+        : this(options, clientOptions, timeProvider, (name, queueOptions) => new QueueClient(connectionString, name, queueOptions))
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+    }
+
+    /// <summary>The Entra ID sender with the Azure SDK's options given, as <c>AddAzureClients</c> does.</summary>
+    internal PromptQueueQueueSender(Uri queueServiceUri, TokenCredential credential, PromptQueueQueueSenderOptions? options, QueueClientOptions clientOptions, TimeProvider? timeProvider)
+        : this(options, clientOptions, timeProvider, (name, queueOptions) => new QueueServiceClient(queueServiceUri, credential, queueOptions).GetQueueClient(name))
+    {
+    }
+
+    private PromptQueueQueueSender(
+        PromptQueueQueueSenderOptions? options, QueueClientOptions clientOptions, TimeProvider? timeProvider, Func<string, QueueClientOptions, QueueClient> createQueue)
     {
         options ??= new PromptQueueQueueSenderOptions();
         ArgumentException.ThrowIfNullOrWhiteSpace(options.QueueName);
         ArgumentNullException.ThrowIfNull(options.Limits);
+        ArgumentNullException.ThrowIfNull(clientOptions);
         _encoding = options.Encoding;
         _limits = options.Limits;
         _time = timeProvider ?? TimeProvider.System;
 
         // The SDK does the base64 itself when asked; a caller's own QueueClient is not accepted because its encoding
         // cannot be read back, and encoding twice would put an unreadable message on the queue.
-        var encoding = _encoding == QueueJobEncoding.Base64 ? QueueMessageEncoding.Base64 : QueueMessageEncoding.None;
-        _queue = createQueue(options.QueueName, new QueueClientOptions { MessageEncoding = encoding });
+        clientOptions.MessageEncoding = _encoding == QueueJobEncoding.Base64 ? QueueMessageEncoding.Base64 : QueueMessageEncoding.None;
+        _queue = createQueue(options.QueueName, clientOptions);
     }
 
     /// <summary>The queue the sender writes to.</summary>

@@ -239,14 +239,7 @@ public sealed class PromptQueueClientTests : IDisposable
         var client = CreateClient();
 
         // Act
-        var waiting = client.WaitForCompletionAsync("job-8", Timeout.InfiniteTimeSpan);
-        for (var step = 0; step < 10_000 && !waiting.IsCompleted; step++)
-        {
-            _time.Advance(TimeSpan.FromMilliseconds(100));
-            await Task.Yield();
-        }
-
-        var view = await waiting;
+        var view = await AdvanceUntilDone(client.WaitForCompletionAsync("job-8", Timeout.InfiniteTimeSpan));
 
         // Assert
         Assert.Equal(JobStatus.Completed, view.Status);
@@ -255,18 +248,80 @@ public sealed class PromptQueueClientTests : IDisposable
     }
 
     [Fact]
-    public async Task WaitForCompletionAsync_UnknownJob_ThrowsNotFound()
+    public async Task WaitForCompletionAsync_UnknownJobWithoutGrace_ThrowsNotFound()
     {
         // Arrange
         _handler.Answer(_ => RecordingHandler.Problem(HttpStatusCode.NotFound, "Not found", "No job 'job-9'."));
-        var client = CreateClient();
+        var client = CreateClient(unknownJobGrace: TimeSpan.Zero);
 
         // Act
         var ex = await Assert.ThrowsAsync<PromptQueueApiException>(() => client.WaitForCompletionAsync("job-9", TimeSpan.FromMinutes(1)));
 
         // Assert
         Assert.Equal(HttpStatusCode.NotFound, ex.StatusCode);
-        Assert.Contains("No job 'job-9'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("no job has the id 'job-9'", ex.Message, StringComparison.Ordinal);
+        Assert.Single(_handler.Requests);
+    }
+
+    [Fact]
+    public async Task WaitForCompletionAsync_JobEnqueuedButNotYetTakenByAWorker_WaitsUntilItIsStored()
+    {
+        // Arrange: right after PromptQueueQueueSender.EnqueueAsync the API knows no such job until a worker takes the message.
+        var askedAt = new List<DateTimeOffset>();
+        HttpResponseMessage NotYet(RecordedRequest _)
+        {
+            askedAt.Add(_time.GetUtcNow());
+            return RecordingHandler.Problem(HttpStatusCode.NotFound, "Job not found", "no job has the id 'queued-1'");
+        }
+
+        _handler.Answer(NotYet).Answer(NotYet).Answer(NotYet).Answer(_ => View("Completed"));
+        var client = CreateClient();
+
+        // Act
+        var view = await AdvanceUntilDone(client.WaitForCompletionAsync("queued-1", TimeSpan.FromMinutes(10)));
+
+        // Assert
+        Assert.Equal(JobStatus.Completed, view.Status);
+        Assert.Equal(4, _handler.Requests.Count);
+        Assert.Equal([TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)], askedAt.Zip(askedAt.Skip(1), (a, b) => b - a));
+    }
+
+    [Fact]
+    public async Task WaitForCompletionAsync_JobStillUnknownAfterTheGrace_ThrowsNotFoundNamingTheQueue()
+    {
+        // Arrange
+        for (var i = 0; i < 20; i++)
+        {
+            _handler.Answer(_ => RecordingHandler.Problem(HttpStatusCode.NotFound, "Job not found", "no job has the id 'typo-1'"));
+        }
+
+        var client = CreateClient(unknownJobGrace: TimeSpan.FromSeconds(30));
+
+        // Act
+        var ex = await Assert.ThrowsAsync<PromptQueueApiException>(() => AdvanceUntilDone(client.WaitForCompletionAsync("typo-1", Timeout.InfiniteTimeSpan)));
+
+        // Assert: pauses of 1, 2, 4, 8 and 15 s fit in 30 s, so the sixth read at 30 s is the last.
+        Assert.Equal(HttpStatusCode.NotFound, ex.StatusCode);
+        Assert.Contains("no worker has taken its message yet", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(6, _handler.Requests.Count);
+    }
+
+    [Fact]
+    public async Task WaitForCompletionAsync_TimeoutEndsBeforeTheJobIsStored_ThrowsTimeout()
+    {
+        // Arrange
+        for (var i = 0; i < 20; i++)
+        {
+            _handler.Answer(_ => RecordingHandler.Problem(HttpStatusCode.NotFound, "Job not found", "no job has the id 'queued-2'"));
+        }
+
+        var client = CreateClient();
+
+        // Act
+        var ex = await Assert.ThrowsAsync<TimeoutException>(() => AdvanceUntilDone(client.WaitForCompletionAsync("queued-2", TimeSpan.FromSeconds(5))));
+
+        // Assert
+        Assert.Contains("queued-2 is not stored yet", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -444,10 +499,28 @@ public sealed class PromptQueueClientTests : IDisposable
 
     public void Dispose() => _handler.Dispose();
 
-    private PromptQueueClient CreateClient(string? apiKey = Key, TimeSpan? longPollRound = null) =>
-        new(new HttpClient(_handler) { Timeout = Timeout.InfiniteTimeSpan },
-            new PromptQueueClientOptions { BaseAddress = Server, ApiKey = apiKey, LongPollRound = longPollRound ?? TimeSpan.FromSeconds(60) },
-            _time);
+    private PromptQueueClient CreateClient(string? apiKey = Key, TimeSpan? longPollRound = null, TimeSpan? unknownJobGrace = null)
+    {
+        var options = new PromptQueueClientOptions { BaseAddress = Server, ApiKey = apiKey, LongPollRound = longPollRound ?? TimeSpan.FromSeconds(60) };
+        if (unknownJobGrace is { } grace)
+        {
+            options.UnknownJobGrace = grace;
+        }
+
+        return new(new HttpClient(_handler) { Timeout = Timeout.InfiniteTimeSpan }, options, _time);
+    }
+
+    /// <summary>Moves the fake clock on in small steps until <paramref name="task"/> ends, so its pauses pass without real waiting.</summary>
+    private async Task<T> AdvanceUntilDone<T>(Task<T> task)
+    {
+        for (var step = 0; step < 100_000 && !task.IsCompleted; step++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Yield();
+        }
+
+        return await task;
+    }
 
     /// <summary>What the server does for a long poll on a job that stays unfinished: hold the request for the time asked.</summary>
     private Func<RecordedRequest, HttpResponseMessage> HoldThenAnswer(string status) => request =>
