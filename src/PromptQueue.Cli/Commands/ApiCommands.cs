@@ -37,7 +37,9 @@ public static class ApiCommands
         // One long poll per round: watch refreshes its line at least every 10 s, submit --wait needs no refresh.
         var round = verb == "watch" ? TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(60);
         using var http = new HttpClient();
-        var client = new PromptQueueClient(http, new PromptQueueClientOptions { BaseAddress = uri, ApiKey = key, LongPollRound = round });
+        // The CLI names jobs the app already stored (submitted over HTTP, or typed by the user): an unknown id is a
+        // mistake to report at once, not a message still on its way to a worker.
+        var client = new PromptQueueClient(http, new PromptQueueClientOptions { BaseAddress = uri, ApiKey = key, LongPollRound = round, UnknownJobGrace = TimeSpan.Zero });
         try
         {
             return await command(client, arguments, cancellationToken);
