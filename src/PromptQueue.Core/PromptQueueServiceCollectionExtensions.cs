@@ -5,6 +5,7 @@ using PromptQueue.Contracts;
 using PromptQueue.Core.Api;
 using PromptQueue.Core.Batches;
 using PromptQueue.Core.Budget;
+using PromptQueue.Core.Listing;
 using PromptQueue.Core.Notices;
 using PromptQueue.Core.OpenRouter;
 using PromptQueue.Core.Processing;
@@ -31,6 +32,7 @@ public static class PromptQueueServiceCollectionExtensions
 
         services.AddOpenRouterClient(configuration);
         services.TryAddSingleton<UnfinishedJobs>();
+        services.TryAddSingleton<CreatedJobs>();
         services.TryAddSingleton<JobStore>();
         services.TryAddSingleton<JobQueueClient>();
         services.TryAddSingleton<ChatRequestFactory>();
@@ -45,6 +47,8 @@ public static class PromptQueueServiceCollectionExtensions
         services.TryAddSingleton<IBudgetStore>(sp => sp.GetRequiredService<TableBudgetStore>());
         services.TryAddSingleton<RequestBudget>();
         services.TryAddSingleton<IdempotencyKeys>();
+        services.TryAddSingleton<JobListing>();
+        services.TryAddSingleton<BatchListing>();
         services.TryAddSingleton<JobApi>();
         services.TryAddSingleton<ServiceApi>();
         services.AddHostedService<StorageInitializer>();

@@ -5,6 +5,7 @@ using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using PromptQueue.Contracts;
+using PromptQueue.Core.Storage;
 
 namespace PromptQueue.Core.Batches;
 
@@ -52,7 +53,15 @@ public sealed class BatchStore
         ArgumentNullException.ThrowIfNull(tables);
         ArgumentNullException.ThrowIfNull(options);
         Table = tables.GetTableClient(options.Value.BatchTable);
+        Index = new DayIndex(Table);
     }
+
+    /// <summary>
+    /// The batches by day of creation (partitions <c>~created-yyyyMMdd</c>): listings and retention walk it instead of
+    /// the table, whose partitions hold every item of every batch. A row holds only the batch's key; its status is
+    /// the header's, read for each batch listed, because the header changes in many places and the row would lag.
+    /// </summary>
+    public DayIndex Index { get; }
 
     /// <summary>The batch table, for the usage counter that shares it.</summary>
     internal TableClient Table { get; }
@@ -227,6 +236,28 @@ public sealed class BatchStore
 
     public Task RemoveActiveAsync(string batchId, CancellationToken cancellationToken) =>
         Table.DeleteEntityAsync(ActivePartition, batchId, ETag.All, cancellationToken);
+
+    /// <summary>Lists the batch in the index by day of creation; written before the header, so no batch is missing from it.</summary>
+    public Task AddToIndexAsync(BatchHeader header, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        return Index.UpsertAsync(header.CreatedAt, header.BatchId, new Dictionary<string, object?> { ["CreatedAt"] = header.CreatedAt }, cancellationToken);
+    }
+
+    /// <summary>Removes the header if nobody changed it since it was read, which makes the batch gone. False on a conflict.</summary>
+    public async Task<bool> TryDeleteHeaderAsync(BatchHeader header, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        try
+        {
+            await Table.DeleteEntityAsync(header.BatchId, BatchHeader.RowKeyValue, header.ETag, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return ex.Status == 404;
+        }
+    }
 
     /// <summary>Ids of the batches that may have items to release, oldest first (batch ids sort by creation time).</summary>
     public async Task<List<(string BatchId, DateTimeOffset ListedAt)>> ReadActiveAsync(CancellationToken cancellationToken)

@@ -21,6 +21,28 @@ public sealed class DailyUsage(BatchStore store, TimeProvider time) : IJobTermin
     private const string TotalRow = "total";
     private const int MaxConflicts = 20;
 
+    /// <summary>
+    /// Removes the marker that kept a job from being counted twice, once the job itself is removed and no notice of it
+    /// can come again; the day's total stays.
+    /// </summary>
+    public async Task ForgetAsync(JobRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (record is not { Status: JobStatus.Completed, CompletedAt: { } completedAt })
+        {
+            return;
+        }
+
+        try
+        {
+            await store.Table.DeleteEntityAsync(Partition(BudgetRules.DayOf(completedAt)), MarkerRow(record.JobId), ETag.All, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // Never counted, or forgotten already.
+        }
+    }
+
     public async Task OnTerminalAsync(JobRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
@@ -52,7 +74,7 @@ public sealed class DailyUsage(BatchStore store, TimeProvider time) : IJobTermin
             total["Cost"] = (total.GetDouble("Cost") ?? 0) + (record.Cost ?? 0);
             TableTransactionAction[] actions =
             [
-                new(TableTransactionActionType.Add, new TableEntity(partition, "job|" + record.JobId)),
+                new(TableTransactionActionType.Add, new TableEntity(partition, MarkerRow(record.JobId))),
                 existing.HasValue ? new(TableTransactionActionType.UpdateReplace, total, total.ETag) : new(TableTransactionActionType.Add, total),
             ];
             try
@@ -91,4 +113,6 @@ public sealed class DailyUsage(BatchStore store, TimeProvider time) : IJobTermin
     }
 
     private static string Partition(string day) => "usage-" + day;
+
+    private static string MarkerRow(string jobId) => "job|" + jobId;
 }

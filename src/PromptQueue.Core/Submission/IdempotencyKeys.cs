@@ -56,6 +56,19 @@ public sealed class IdempotencyKeys(TableServiceClient tables, IOptions<PromptQu
     public async Task ReleaseAsync(string key, CancellationToken cancellationToken) =>
         await _table.DeleteEntityAsync(PartitionFor(key), RowKeyValue, ETag.All, cancellationToken);
 
-    /// <summary>The row that binds <paramref name="key"/>; tests use it to check what the table holds.</summary>
+    /// <summary>Removes the binding stored in <paramref name="partition"/> (see <see cref="PartitionFor"/>), if it is still there.</summary>
+    public async Task RemoveAsync(string partition, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _table.DeleteEntityAsync(partition, RowKeyValue, ETag.All, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // Removed already.
+        }
+    }
+
+    /// <summary>The partition of the row that binds <paramref name="key"/>; a job keeps it, and tests check the table by it.</summary>
     public static string PartitionFor(string key) => "~key-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 }

@@ -21,7 +21,7 @@ public sealed class FunctionsMetadataTests
 
         // Assert
         Assert.Equal(
-            ["CancelBatch", "CancelJob", "DeadLetterJob", "DeliverNotice", "DispatchBatches", "GetBatch", "GetBatchResults", "GetBudget", "GetHealth", "GetJob", "GetJobReasoning", "GetOpenApi", "GetUsage", "ProcessJob", "RecoverStrandedJobs", "RetryFailedBatchItems", "RetryJob", "SubmitBatch", "SubmitJob"],
+            ["CancelBatch", "CancelJob", "DeadLetterJob", "DeliverNotice", "DispatchBatches", "GetBatch", "GetBatchResults", "GetBudget", "GetHealth", "GetJob", "GetJobReasoning", "GetOpenApi", "GetUsage", "ListBatches", "ListJobs", "ProcessJob", "RecoverStrandedJobs", "RetryFailedBatchItems", "RetryJob", "SubmitBatch", "SubmitJob"],
             functions.Keys.Order(StringComparer.Ordinal));
         AssertQueueTrigger(functions["ProcessJob"], "%PromptQueue:JobQueue%", "PromptQueue.Functions.ProcessJob.Run");
         AssertQueueTrigger(functions["DeadLetterJob"], "%PromptQueue:JobQueue%-poison", "PromptQueue.Functions.DeadLetterJob.Run");
@@ -36,6 +36,8 @@ public sealed class FunctionsMetadataTests
     public static TheoryData<string, string, string, string> HttpFunctions => new()
     {
         { "SubmitJob", "post", "jobs", "Function" },
+        { "ListJobs", "get", "jobs", "Function" },
+        { "ListBatches", "get", "batches", "Function" },
         { "GetJob", "get", "jobs/{id}", "Function" },
         { "GetJobReasoning", "get", "jobs/{id}/reasoning", "Function" },
         { "CancelJob", "post", "jobs/{id}/cancel", "Function" },
