@@ -9,6 +9,7 @@ using PromptQueue.Core.Listing;
 using PromptQueue.Core.Notices;
 using PromptQueue.Core.OpenRouter;
 using PromptQueue.Core.Processing;
+using PromptQueue.Core.Retention;
 using PromptQueue.Core.Storage;
 using PromptQueue.Core.Submission;
 
@@ -24,6 +25,7 @@ public static class PromptQueueServiceCollectionExtensions
         services.AddOptions<BudgetOptions>().BindConfiguration(BudgetOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<JobLimits>().BindConfiguration(JobLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
 
         // Tests and hosts with their own clients register them first; otherwise they come from the storage setting.
@@ -43,6 +45,7 @@ public static class PromptQueueServiceCollectionExtensions
         services.TryAddSingleton<JobSubmitter>();
         services.TryAddSingleton<JobResults>();
         services.TryAddSingleton<StrandedJobSweeper>();
+        services.TryAddSingleton<RetentionSweep>();
         services.TryAddSingleton<TableBudgetStore>();
         services.TryAddSingleton<IBudgetStore>(sp => sp.GetRequiredService<TableBudgetStore>());
         services.TryAddSingleton<RequestBudget>();

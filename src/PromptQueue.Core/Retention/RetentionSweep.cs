@@ -1,0 +1,170 @@
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PromptQueue.Core.Batches;
+using PromptQueue.Core.Processing;
+using PromptQueue.Core.Storage;
+using PromptQueue.Core.Submission;
+
+namespace PromptQueue.Core.Retention;
+
+/// <summary>What one retention pass removed.</summary>
+public sealed record RetentionResult(int Jobs, int Batches);
+
+/// <summary>
+/// Removes finished jobs and batches older than <see cref="RetentionOptions.Days"/>, with every row they own, walking
+/// only the day partitions of the indexes by creation that are older than that: never the rest of either table.
+/// Unfinished jobs, and batches with an unfinished job, stay whatever their age.
+/// </summary>
+/// <remarks>
+/// A job goes when it was created and finished before the cutoff. Its idempotency key and usage marker go first, then
+/// the job row, conditionally, so a job retried meanwhile stays; then its remaining rows (text chunks of every write);
+/// its index rows last, so a pass that stops anywhere leaves a row that the next pass finds and finishes from. A
+/// batch goes the same way: header, then items, claims and its listing as active, then its index row. A day's usage
+/// total stays; only the markers that counted each job go.
+/// </remarks>
+public sealed partial class RetentionSweep(
+    JobStore jobs,
+    BatchStore batches,
+    IdempotencyKeys idempotencyKeys,
+    DailyUsage usage,
+    IOptions<RetentionOptions> options,
+    TimeProvider time,
+    ILogger<RetentionSweep> logger)
+{
+    /// <summary>
+    /// How often a pass runs, in both hosts. Fixed, as the stranded-job sweep's cadence is: it only bounds how long
+    /// past its day an old job lingers, and an app setting for it would stop the Functions app from starting when
+    /// missing, for a feature that is off by default.
+    /// </summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
+
+    public async Task<RetentionResult> RemoveExpiredAsync(CancellationToken cancellationToken)
+    {
+        if (options.Value.Days is not (> 0 and var days))
+        {
+            return new RetentionResult(0, 0);
+        }
+
+        var cutoff = time.GetUtcNow().AddDays(-days);
+        var cutoffDay = DayIndex.DayOf(cutoff);
+        var removedJobs = 0;
+        await foreach (var row in jobs.Created.ReadBeforeAsync(cutoffDay, cancellationToken))
+        {
+            removedJobs += await RemoveJobAsync(row, cutoff, cancellationToken) ? 1 : 0;
+        }
+
+        var removedBatches = 0;
+        await foreach (var row in batches.Index.ReadBeforeAsync(cutoffDay, cancellationToken))
+        {
+            removedBatches += await RemoveBatchAsync(row, cutoff, cancellationToken) ? 1 : 0;
+        }
+
+        if (removedJobs + removedBatches > 0)
+        {
+            LogRemoved(removedJobs, removedBatches, days);
+        }
+
+        return new RetentionResult(removedJobs, removedBatches);
+    }
+
+    private async Task<bool> RemoveJobAsync(TableEntity row, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        var jobId = DayIndex.IdOf(row.RowKey);
+        var record = await jobs.FindAsync(jobId, cancellationToken);
+        if (record is not null)
+        {
+            if (!CreatedJobs.IsRowOf(record, row.PartitionKey, row.RowKey))
+            {
+                // A row written for a creation the id's holder refused, left by a crash before it was removed.
+                await jobs.Created.Index.RemoveAsync(row.PartitionKey, row.RowKey, cancellationToken);
+                return false;
+            }
+
+            if (!JobStore.IsFinished(record) || record.CompletedAt is not { } finished || finished >= cutoff)
+            {
+                return false;
+            }
+
+            if (record.IdempotencyKeyPartition is { } keyPartition)
+            {
+                await idempotencyKeys.RemoveAsync(keyPartition, cancellationToken);
+            }
+
+            await usage.ForgetAsync(record, cancellationToken);
+            if (!await jobs.TryDeleteAsync(record, cancellationToken))
+            {
+                return false;
+            }
+        }
+
+        // With no job row (gone in a pass that stopped, or never written), what is left in its partition goes too.
+        await jobs.DeletePartitionAsync(jobId, cancellationToken);
+        await jobs.Unfinished.RemoveAsync(jobId, cancellationToken);
+        await jobs.Created.Index.RemoveAsync(row.PartitionKey, row.RowKey, cancellationToken);
+        return record is not null;
+    }
+
+    private async Task<bool> RemoveBatchAsync(TableEntity row, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        var batchId = DayIndex.IdOf(row.RowKey);
+        var header = await batches.FindHeaderAsync(batchId, cancellationToken);
+        if (header is not null)
+        {
+            // CompletedAt is set once every item is settled, for a completed batch and for a cancelled one alike.
+            if (header.CompletedAt is not { } finished || finished >= cutoff || !await batches.TryDeleteHeaderAsync(header, cancellationToken))
+            {
+                return false;
+            }
+        }
+
+        try
+        {
+            await batches.RemoveActiveAsync(batchId, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // Every item was released long ago: the dispatcher delisted it then.
+        }
+
+        await batches.DeletePartitionAsync(batchId, cancellationToken);
+        await batches.Index.RemoveAsync(row.PartitionKey, row.RowKey, cancellationToken);
+        return header is not null;
+    }
+
+    [LoggerMessage(LogLevel.Information, "Retention removed {Jobs} job(s) and {Batches} batch(es) finished more than {Days} day(s) ago")]
+    private partial void LogRemoved(int jobs, int batches, int days);
+}
+
+/// <summary>The standalone worker's stand-in for the Functions app's <c>RemoveExpiredJobs</c> timer.</summary>
+public sealed partial class RetentionLoop(RetentionSweep retention, TimeProvider time, ILogger<RetentionLoop> logger) : IWorkerLoop
+{
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await retention.RemoveExpiredAsync(cancellationToken);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // A storage fault: the next pass starts over from the index, where this one left every row it did not finish.
+                LogPassFailed(ex);
+            }
+
+            try
+            {
+                await Task.Delay(RetentionSweep.Interval, time, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "A retention pass failed; the next one goes on from where it stopped")]
+    private partial void LogPassFailed(Exception exception);
+}
