@@ -27,12 +27,7 @@ public static class BatchEndpoints
     {
         ArgumentNullException.ThrowIfNull(batches);
         ArgumentNullException.ThrowIfNull(request);
-        return new(await batches.ListAsync(
-            QueryParameters.Get(request, "status"),
-            QueryParameters.Get(request, "since"),
-            QueryParameters.Get(request, "top"),
-            QueryParameters.Get(request, "continuation"),
-            request.HttpContext.RequestAborted));
+        return new(await batches.ListAsync(QueryParameters.List(request), request.HttpContext.RequestAborted));
     }
 
     public static async Task<ApiResult> GetAsync(BatchApi batches, HttpRequest request, string id)

@@ -27,13 +27,7 @@ public static class JobEndpoints
     {
         ArgumentNullException.ThrowIfNull(jobs);
         ArgumentNullException.ThrowIfNull(request);
-        return new(await jobs.ListAsync(
-            QueryParameters.Get(request, "status"),
-            QueryParameters.Get(request, "batch"),
-            QueryParameters.Get(request, "since"),
-            QueryParameters.Get(request, "top"),
-            QueryParameters.Get(request, "continuation"),
-            request.HttpContext.RequestAborted));
+        return new(await jobs.ListAsync(QueryParameters.List(request), request.HttpContext.RequestAborted));
     }
 
     public static async Task<ApiResult> GetReasoningAsync(JobApi jobs, HttpRequest request, string id)

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using PromptQueue.Core.Listing;
 
 namespace PromptQueue.Http;
 
@@ -6,4 +7,8 @@ namespace PromptQueue.Http;
 internal static class QueryParameters
 {
     public static string? Get(HttpRequest request, string name) => request.Query.TryGetValue(name, out var values) ? values.ToString() : null;
+
+    /// <summary>The parameters of both listings, read alike for <c>GET /api/jobs</c> and <c>GET /api/batches</c>.</summary>
+    public static ListParameters List(HttpRequest request) =>
+        new(Get(request, "status"), Get(request, "batch"), Get(request, "since"), Get(request, "top"), Get(request, "continuation"));
 }

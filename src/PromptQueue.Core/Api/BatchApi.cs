@@ -55,11 +55,11 @@ public sealed class BatchApi(
 
     /// <summary>
     /// <c>GET /api/batches?status=&amp;since=&amp;top=&amp;continuation=</c>: a page of batches, newest first, from the
-    /// batch table's index by day (see <see cref="ListQueryReader.TryReadBatchQuery"/> for the parameters).
+    /// batch table's index by day (see <see cref="ListParameters"/>; <c>batch</c> is not one of them).
     /// </summary>
-    public async Task<ApiResponse> ListAsync(string? status, string? since, string? top, string? continuation, CancellationToken cancellationToken)
+    public async Task<ApiResponse> ListAsync(ListParameters parameters, CancellationToken cancellationToken)
     {
-        if (ListQueryReader.TryReadBatchQuery(status, since, top, continuation, time.GetUtcNow(), out var query) is { } error)
+        if (ListQueryReader.TryReadBatchQuery(parameters, time.GetUtcNow(), out var query) is { } error)
         {
             return JobApi.InvalidParameter(error);
         }

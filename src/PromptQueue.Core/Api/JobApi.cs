@@ -99,11 +99,11 @@ public sealed class JobApi(
 
     /// <summary>
     /// <c>GET /api/jobs?status=&amp;batch=&amp;since=&amp;top=&amp;continuation=</c>: a page of jobs, newest first, from the
-    /// index of jobs by day (see <see cref="ListQueryReader.TryReadJobQuery"/> for the parameters).
+    /// index of jobs by day (see <see cref="ListParameters"/>).
     /// </summary>
-    public async Task<ApiResponse> ListAsync(string? status, string? batch, string? since, string? top, string? continuation, CancellationToken cancellationToken)
+    public async Task<ApiResponse> ListAsync(ListParameters parameters, CancellationToken cancellationToken)
     {
-        if (ListQueryReader.TryReadJobQuery(status, batch, since, top, continuation, time.GetUtcNow(), out var query) is { } error)
+        if (ListQueryReader.TryReadJobQuery(parameters, time.GetUtcNow(), out var query) is { } error)
         {
             return InvalidParameter(error);
         }

@@ -218,17 +218,9 @@ public sealed class BatchStore
         }
     }
 
-    public async Task DeleteClaimAsync(string batchId, int start, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Table.DeleteEntityAsync(batchId, BatchRows.Claim(start), ETag.All, cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            // Already released and removed by the dispatcher that took the claim over.
-        }
-    }
+    /// <summary>Removes a claim; one already removed was released by the dispatcher that took it over.</summary>
+    public Task DeleteClaimAsync(string batchId, int start, CancellationToken cancellationToken) =>
+        Table.DeleteIfExistsAsync(batchId, BatchRows.Claim(start), cancellationToken);
 
     /// <summary>Lists the batch in the active index, so dispatchers find it without scanning the table.</summary>
     public Task AddActiveAsync(string batchId, CancellationToken cancellationToken) =>
@@ -236,6 +228,10 @@ public sealed class BatchStore
 
     public Task RemoveActiveAsync(string batchId, CancellationToken cancellationToken) =>
         Table.DeleteEntityAsync(ActivePartition, batchId, ETag.All, cancellationToken);
+
+    /// <summary>Delists the batch if it is still listed as active.</summary>
+    public Task RemoveActiveIfListedAsync(string batchId, CancellationToken cancellationToken) =>
+        Table.DeleteIfExistsAsync(ActivePartition, batchId, cancellationToken);
 
     /// <summary>Lists the batch in the index by day of creation; written before the header, so no batch is missing from it.</summary>
     public Task AddToIndexAsync(BatchHeader header, CancellationToken cancellationToken)
@@ -248,15 +244,7 @@ public sealed class BatchStore
     public async Task<bool> TryDeleteHeaderAsync(BatchHeader header, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(header);
-        try
-        {
-            await Table.DeleteEntityAsync(header.BatchId, BatchHeader.RowKeyValue, header.ETag, cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
-        {
-            return ex.Status == 404;
-        }
+        return await Table.TryDeleteUnchangedAsync(header.BatchId, BatchHeader.RowKeyValue, header.ETag, cancellationToken);
     }
 
     /// <summary>Ids of the batches that may have items to release, oldest first (batch ids sort by creation time).</summary>

@@ -33,14 +33,7 @@ public sealed class DailyUsage(BatchStore store, TimeProvider time) : IJobTermin
             return;
         }
 
-        try
-        {
-            await store.Table.DeleteEntityAsync(Partition(BudgetRules.DayOf(completedAt)), MarkerRow(record.JobId), ETag.All, cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            // Never counted, or forgotten already.
-        }
+        await store.Table.DeleteIfExistsAsync(Partition(BudgetRules.DayOf(completedAt)), MarkerRow(record.JobId), cancellationToken);
     }
 
     public async Task OnTerminalAsync(JobRecord record, CancellationToken cancellationToken)

@@ -6,6 +6,14 @@ using PromptQueue.Core.Storage;
 
 namespace PromptQueue.Core.Listing;
 
+/// <summary>A listing's query parameters as text, as a request or a command line carries them; null when absent.</summary>
+/// <param name="Status">Status names, comma-separated, any case (<c>Failed,DeadLettered</c>).</param>
+/// <param name="Batch">A batch id (jobs only).</param>
+/// <param name="Since">An ISO 8601 time or UTC date, or an age such as <c>30m</c>, <c>12h</c> or <c>7d</c>.</param>
+/// <param name="Top">1 to 1000.</param>
+/// <param name="Continuation">A token from a previous page.</param>
+public sealed record ListParameters(string? Status = null, string? Batch = null, string? Since = null, string? Top = null, string? Continuation = null);
+
 /// <summary>What <c>GET /api/jobs</c> lists: jobs created since a time, newest first, optionally of some statuses or one batch.</summary>
 public sealed record JobListQuery
 {
@@ -67,41 +75,39 @@ public static class ListLimits
 public static partial class ListQueryReader
 {
     /// <summary>Reads the parameters of <c>GET /api/jobs</c>; returns the problem, naming its parameter, or null.</summary>
-    /// <param name="status">Status names, comma-separated, any case (<c>Failed,DeadLettered</c>).</param>
-    /// <param name="batch">A batch id.</param>
-    /// <param name="since">An ISO 8601 time or UTC date, or an age such as <c>30m</c>, <c>12h</c> or <c>7d</c>.</param>
-    /// <param name="top">1 to 1000.</param>
-    /// <param name="continuation">A token from a previous page.</param>
+    /// <param name="parameters">The parameters as sent.</param>
     /// <param name="now">The time an age counts back from.</param>
     /// <param name="query">The query read, when there is no problem.</param>
-    public static JobValidationError? TryReadJobQuery(string? status, string? batch, string? since, string? top, string? continuation, DateTimeOffset now, out JobListQuery query)
+    public static JobValidationError? TryReadJobQuery(ListParameters parameters, DateTimeOffset now, out JobListQuery query)
     {
+        ArgumentNullException.ThrowIfNull(parameters);
         query = new JobListQuery();
-        if (ReadStatuses<JobStatus>(status, "status", out var statuses) is { } statusError)
+        if (ReadStatuses<JobStatus>(parameters.Status, out var statuses) is { } statusError)
         {
             return statusError;
         }
 
-        if (batch is not null && !IsBatchId(batch))
+        if (parameters.Batch is { } batch && !IsBatchId(batch))
         {
             return new JobValidationError("batch", $"'{batch}' is not a batch id (batch- followed by 26 letters and digits)");
         }
 
-        var common = ReadCommon(since, top, continuation, now, out var sinceTime, out var topCount, out var cursor);
-        query = new JobListQuery { Statuses = statuses, BatchId = batch, Since = sinceTime, Top = topCount, Continuation = cursor };
+        var common = ReadCommon(parameters, now, out var sinceTime, out var topCount, out var cursor);
+        query = new JobListQuery { Statuses = statuses, BatchId = parameters.Batch, Since = sinceTime, Top = topCount, Continuation = cursor };
         return common;
     }
 
-    /// <summary>Reads the parameters of <c>GET /api/batches</c>, as <see cref="TryReadJobQuery"/> does.</summary>
-    public static JobValidationError? TryReadBatchQuery(string? status, string? since, string? top, string? continuation, DateTimeOffset now, out BatchListQuery query)
+    /// <summary>Reads the parameters of <c>GET /api/batches</c>, as <see cref="TryReadJobQuery"/> does; <c>batch</c> is not one of them.</summary>
+    public static JobValidationError? TryReadBatchQuery(ListParameters parameters, DateTimeOffset now, out BatchListQuery query)
     {
+        ArgumentNullException.ThrowIfNull(parameters);
         query = new BatchListQuery();
-        if (ReadStatuses<BatchStatus>(status, "status", out var statuses) is { } statusError)
+        if (ReadStatuses<BatchStatus>(parameters.Status, out var statuses) is { } statusError)
         {
             return statusError;
         }
 
-        var common = ReadCommon(since, top, continuation, now, out var sinceTime, out var topCount, out var cursor);
+        var common = ReadCommon(parameters, now, out var sinceTime, out var topCount, out var cursor);
         query = new BatchListQuery { Statuses = statuses, Since = sinceTime, Top = topCount, Continuation = cursor };
         return common;
     }
@@ -109,7 +115,7 @@ public static partial class ListQueryReader
     /// <summary>True for a batch id: <c>batch-</c> and 26 lower-case letters and digits.</summary>
     public static bool IsBatchId(string? id) => id is not null && BatchIdPattern().IsMatch(id);
 
-    private static JobValidationError? ReadStatuses<TStatus>(string? text, string parameter, out List<TStatus> statuses)
+    private static JobValidationError? ReadStatuses<TStatus>(string? text, out List<TStatus> statuses)
         where TStatus : struct, Enum
     {
         statuses = [];
@@ -123,7 +129,7 @@ public static partial class ListQueryReader
             // Names only: Enum.TryParse would take "3" as a status too.
             if (!Enum.TryParse<TStatus>(name, ignoreCase: true, out var status) || !Enum.GetNames<TStatus>().Contains(name, StringComparer.OrdinalIgnoreCase))
             {
-                return new JobValidationError(parameter, $"'{name}' is not a status; use {string.Join(", ", Enum.GetNames<TStatus>())}, or several separated by commas");
+                return new JobValidationError("status", $"'{name}' is not a status; use {string.Join(", ", Enum.GetNames<TStatus>())}, or several separated by commas");
             }
 
             statuses.Add(status);
@@ -133,9 +139,10 @@ public static partial class ListQueryReader
     }
 
     private static JobValidationError? ReadCommon(
-        string? since, string? top, string? continuation, DateTimeOffset now, out DateTimeOffset? sinceTime, out int topCount, out IndexCursor? cursor)
+        ListParameters parameters, DateTimeOffset now, out DateTimeOffset? sinceTime, out int topCount, out IndexCursor? cursor)
     {
         (sinceTime, topCount, cursor) = (null, ListLimits.DefaultTop, null);
+        var (since, top, continuation) = (parameters.Since, parameters.Top, parameters.Continuation);
         if (since is not null)
         {
             if (ReadSince(since, now) is not { } time)

@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -119,15 +118,8 @@ public sealed partial class RetentionSweep(
             }
         }
 
-        try
-        {
-            await batches.RemoveActiveAsync(batchId, cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            // Every item was released long ago: the dispatcher delisted it then.
-        }
-
+        // Usually delisted long ago, by the dispatcher, once every item was released.
+        await batches.RemoveActiveIfListedAsync(batchId, cancellationToken);
         await batches.DeletePartitionAsync(batchId, cancellationToken);
         await batches.Index.RemoveAsync(row.PartitionKey, row.RowKey, cancellationToken);
         return header is not null;
@@ -140,30 +132,9 @@ public sealed partial class RetentionSweep(
 /// <summary>The standalone worker's stand-in for the Functions app's <c>RemoveExpiredJobs</c> timer.</summary>
 public sealed partial class RetentionLoop(RetentionSweep retention, TimeProvider time, ILogger<RetentionLoop> logger) : IWorkerLoop
 {
-    public async Task RunAsync(CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                await retention.RemoveExpiredAsync(cancellationToken);
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                // A storage fault: the next pass starts over from the index, where this one left every row it did not finish.
-                LogPassFailed(ex);
-            }
-
-            try
-            {
-                await Task.Delay(RetentionSweep.Interval, time, cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-        }
-    }
+    // A storage fault: the next pass starts over from the index, where this one left every row it did not finish.
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        PeriodicLoop.RunAsync(retention.RemoveExpiredAsync, RetentionSweep.Interval, time, LogPassFailed, cancellationToken);
 
     [LoggerMessage(LogLevel.Warning, "A retention pass failed; the next one goes on from where it stopped")]
     private partial void LogPassFailed(Exception exception);

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.RegularExpressions;
-using Azure;
 using Azure.Data.Tables;
 
 namespace PromptQueue.Core.Storage;
@@ -97,17 +96,8 @@ public sealed class DayIndex(TableClient table)
     public Task RemoveAsync(DateTimeOffset created, string id, CancellationToken cancellationToken) =>
         RemoveAsync(PartitionOf(created), RowKeyOf(created, id), cancellationToken);
 
-    public async Task RemoveAsync(string partition, string rowKey, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await table.DeleteEntityAsync(partition, rowKey, ETag.All, cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            // Removed already.
-        }
-    }
+    public Task RemoveAsync(string partition, string rowKey, CancellationToken cancellationToken) =>
+        table.DeleteIfExistsAsync(partition, rowKey, cancellationToken);
 
     /// <summary>
     /// Up to <paramref name="top"/> rows created at or after <paramref name="since"/>, newest first from

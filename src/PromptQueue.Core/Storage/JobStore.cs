@@ -209,15 +209,7 @@ public sealed partial class JobStore
     public async Task<bool> TryDeleteAsync(JobRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
-        try
-        {
-            await _table.DeleteEntityAsync(record.JobId, JobRecord.RowKeyValue, record.ETag, cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
-        {
-            return ex.Status == 404;
-        }
+        return await _table.TryDeleteUnchangedAsync(record.JobId, JobRecord.RowKeyValue, record.ETag, cancellationToken);
     }
 
     /// <summary>Removes every row left in a job's partition: its text chunks of every write, and the job row if still there.</summary>

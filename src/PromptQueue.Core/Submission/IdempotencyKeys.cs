@@ -3,6 +3,7 @@ using System.Text;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
+using PromptQueue.Core.Storage;
 
 namespace PromptQueue.Core.Submission;
 
@@ -57,17 +58,8 @@ public sealed class IdempotencyKeys(TableServiceClient tables, IOptions<PromptQu
         await _table.DeleteEntityAsync(PartitionFor(key), RowKeyValue, ETag.All, cancellationToken);
 
     /// <summary>Removes the binding stored in <paramref name="partition"/> (see <see cref="PartitionFor"/>), if it is still there.</summary>
-    public async Task RemoveAsync(string partition, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _table.DeleteEntityAsync(partition, RowKeyValue, ETag.All, cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            // Removed already.
-        }
-    }
+    public Task RemoveAsync(string partition, CancellationToken cancellationToken) =>
+        _table.DeleteIfExistsAsync(partition, RowKeyValue, cancellationToken);
 
     /// <summary>The partition of the row that binds <paramref name="key"/>; a job keeps it, and tests check the table by it.</summary>
     public static string PartitionFor(string key) => "~key-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)));

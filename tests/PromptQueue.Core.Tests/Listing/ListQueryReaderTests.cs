@@ -16,7 +16,7 @@ public sealed class ListQueryReaderTests
         var token = new IndexCursor(new DateOnly(2026, 11, 30), "9998234567890-job-abc").Encode();
 
         // Act
-        var error = ListQueryReader.TryReadJobQuery(" failed , DeadLettered", "batch-01kkcw75r0dxjaye9h0bd15evc", "12h", "200", token, Now, out var query);
+        var error = ListQueryReader.TryReadJobQuery(new ListParameters(" failed , DeadLettered", "batch-01kkcw75r0dxjaye9h0bd15evc", "12h", "200", token), Now, out var query);
 
         // Assert
         Assert.Null(error);
@@ -29,7 +29,7 @@ public sealed class ListQueryReaderTests
     public void TryReadJobQuery_NothingGiven_TakesTheDefaults()
     {
         // Act
-        var error = ListQueryReader.TryReadJobQuery(null, null, null, null, null, Now, out var query);
+        var error = ListQueryReader.TryReadJobQuery(new ListParameters(), Now, out var query);
 
         // Assert
         Assert.Null(error);
@@ -45,7 +45,7 @@ public sealed class ListQueryReaderTests
     public void TryReadBatchQuery_Since_ReadsTimesDatesAndAges(string since, string expected)
     {
         // Act
-        var error = ListQueryReader.TryReadBatchQuery(null, since, null, null, Now, out var query);
+        var error = ListQueryReader.TryReadBatchQuery(new ListParameters(Since: since), Now, out var query);
 
         // Assert
         Assert.Null(error);
@@ -64,7 +64,7 @@ public sealed class ListQueryReaderTests
     public void TryReadJobQuery_BadParameter_NamesIt(string? status, string? since, string? top, string? continuation, string parameter)
     {
         // Act
-        var error = ListQueryReader.TryReadJobQuery(status, null, since, top, continuation, Now, out _);
+        var error = ListQueryReader.TryReadJobQuery(new ListParameters(status, null, since, top, continuation), Now, out _);
 
         // Assert
         Assert.Equal(parameter, error?.Path);

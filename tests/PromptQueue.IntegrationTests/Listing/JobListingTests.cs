@@ -6,6 +6,7 @@ using PromptQueue.Contracts;
 using PromptQueue.Contracts.Api;
 using PromptQueue.Core.Api;
 using PromptQueue.Core.Batches;
+using PromptQueue.Core.Listing;
 using PromptQueue.Core.Storage;
 using PromptQueue.IntegrationTests.Batches;
 using PromptQueue.IntegrationTests.Http;
@@ -252,33 +253,22 @@ public sealed class JobListingTests(AzuriteFixture azurite)
         },
         configureServices: services => services.AddSingleton<TimeProvider>(clock));
 
-    private static async Task<List<ListPage<JobListItem>>> ReadAllPagesAsync(TestApp app, string? status = null, string? batch = null, string? since = null, string? top = null)
+    private static Task<List<ListPage<JobListItem>>> ReadAllPagesAsync(TestApp app, string? status = null, string? batch = null, string? since = null, string? top = null) =>
+        ReadAllPagesAsync<JobListItem>(continuation => app.Get<JobApi>().ListAsync(new ListParameters(status, batch, since, top, continuation), CancellationToken.None));
+
+    private static Task<List<ListPage<BatchView>>> ReadAllBatchPagesAsync(TestApp app, string? status, string? top) =>
+        ReadAllPagesAsync<BatchView>(continuation => app.Get<BatchApi>().ListAsync(new ListParameters(status, Top: top, Continuation: continuation), CancellationToken.None));
+
+    /// <summary>Every page of a listing, each asked for with the previous page's continuation, until there is none.</summary>
+    private static async Task<List<ListPage<T>>> ReadAllPagesAsync<T>(Func<string?, Task<ApiResponse>> list)
     {
-        var pages = new List<ListPage<JobListItem>>();
+        var pages = new List<ListPage<T>>();
         string? continuation = null;
         do
         {
-            var response = await app.Get<JobApi>().ListAsync(status, batch, since, top, continuation, CancellationToken.None);
+            var response = await list(continuation);
             Assert.Equal(200, response.StatusCode);
-            var page = Assert.IsType<ListPage<JobListItem>>(response.Body);
-            pages.Add(page);
-            continuation = page.Continuation;
-            Assert.True(pages.Count < 100, "the listing never ends");
-        }
-        while (continuation is not null);
-
-        return pages;
-    }
-
-    private static async Task<List<ListPage<BatchView>>> ReadAllBatchPagesAsync(TestApp app, string? status, string? top)
-    {
-        var pages = new List<ListPage<BatchView>>();
-        string? continuation = null;
-        do
-        {
-            var response = await app.Get<BatchApi>().ListAsync(status, since: null, top, continuation, CancellationToken.None);
-            Assert.Equal(200, response.StatusCode);
-            var page = Assert.IsType<ListPage<BatchView>>(response.Body);
+            var page = Assert.IsType<ListPage<T>>(response.Body);
             pages.Add(page);
             continuation = page.Continuation;
             Assert.True(pages.Count < 100, "the listing never ends");
