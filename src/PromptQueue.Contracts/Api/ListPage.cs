@@ -5,7 +5,7 @@ namespace PromptQueue.Contracts.Api;
 /// than asked for and still carry a continuation: the listing stops after a bounded amount of work per request.
 /// </summary>
 /// <param name="Items">This page's items.</param>
-/// <param name="Continuation">Send it back as <c>?continuation=</c> for the next page; null when there is none.</param>
+/// <param name="Continuation">Send it back as <c>?continuation=</c> for the next page; null (absent in JSON) on the last.</param>
 public sealed record ListPage<T>(IReadOnlyList<T> Items, string? Continuation);
 
 /// <summary>A job as a listing shows it: what the index holds, enough for one line per job.</summary>

@@ -11,9 +11,9 @@ namespace PromptQueue.Core.Storage;
 /// </summary>
 /// <remarks>
 /// <see cref="JobStore"/> writes a new job's row before the job row, so every job has one and retention, which walks
-/// this index, finds every job; and after each change of the job row, so the index never shows a status the job never
-/// had. A crash right after a change leaves the row one change behind until the next. Jobs stored before this index
-/// existed get their row at their next change.
+/// this index, finds every job; and after each write of the job row that changes its status, so the index never shows a
+/// status the job never had. A crash right after such a write leaves the row one status behind until the next change
+/// of status. Jobs stored before this index existed get their row at their next write.
 /// </remarks>
 public sealed class CreatedJobs(TableServiceClient tables, IOptions<PromptQueueOptions> options, TimeProvider time)
 {

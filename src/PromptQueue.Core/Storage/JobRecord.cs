@@ -62,6 +62,12 @@ public sealed class JobRecord : ITableEntity
     /// <summary>The caller's name for the job: a batch item's custom id.</summary>
     public string? Name { get; set; }
 
+    /// <summary>
+    /// The status the job's row in the index of jobs by day was last written with, so that a write that leaves the
+    /// status as it is (a claim renewal, a notice delivered) does not write that row again.
+    /// </summary>
+    public JobStatus? ListedStatus { get; set; }
+
     /// <summary>The partition of the idempotency key bound to this job, so retention removes the key with the job.</summary>
     public string? IdempotencyKeyPartition { get; set; }
 

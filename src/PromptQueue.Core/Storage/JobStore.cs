@@ -71,6 +71,7 @@ public sealed partial class JobStore
 
         // Before the job row too: there is never a job that listings and retention cannot see.
         await _created.WriteAsync(record, cancellationToken);
+        record.ListedStatus = record.Status;
 
         // Refused when the id is taken: the unfinished row then stands for the job holding it, which the sweep looks at
         // and removes once it is finished; the new index row stands for nothing and goes at once.
@@ -101,6 +102,8 @@ public sealed partial class JobStore
 
         // A job stored before the index of jobs by day existed joins it now, under a time stored in this very write.
         _created.StampCreated(record);
+        var relist = record.ListedStatus != record.Status;
+        record.ListedStatus = record.Status;
         if (record.Status == JobStatus.Queued)
         {
             await _unfinished.AddAsync(record.JobId, awaitsMessage: true, messageBody: null, cancellationToken);
@@ -111,7 +114,11 @@ public sealed partial class JobStore
             return false;
         }
 
-        await UpdateCreatedIndexAsync(record);
+        if (relist)
+        {
+            await UpdateCreatedIndexAsync(record);
+        }
+
         if (IsFinished(record))
         {
             await LeaveIndexAsync(record.JobId);
@@ -148,7 +155,7 @@ public sealed partial class JobStore
 
     /// <summary>
     /// After the job row, so a listing never shows a change that lost its race. The change is stored whatever happens
-    /// here: a failure leaves the listing one change behind until the next, so it is logged, not thrown.
+    /// here: a failure leaves the listing one status behind until the next change of status, so it is logged, not thrown.
     /// </summary>
     private async Task UpdateCreatedIndexAsync(JobRecord record)
     {

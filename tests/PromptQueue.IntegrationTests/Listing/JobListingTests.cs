@@ -137,6 +137,29 @@ public sealed class JobListingTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task TryUpdateAsync_StatusUnchanged_LeavesTheIndexRowAloneAndAStatusChangeRewritesIt()
+    {
+        // Arrange
+        await using var app = await TestApp.StartAsync(azurite);
+        var jobId = await app.SubmitAsync("""{"prompt":"renewed"}""");
+        var record = (await app.Store.FindAsync(jobId, CancellationToken.None))!;
+        var before = await IndexRowAsync(app, record);
+
+        // Act: a write that keeps the status (as a claim renewal does), then one that changes it.
+        record.Attempts++;
+        Assert.True(await app.Store.TryUpdateAsync(record, CancellationToken.None));
+        var afterSameStatus = await IndexRowAsync(app, record);
+        record.Status = JobStatus.Running;
+        Assert.True(await app.Store.TryUpdateAsync(record, CancellationToken.None));
+        var afterChange = await IndexRowAsync(app, record);
+
+        // Assert
+        Assert.Equal(before.ETag, afterSameStatus.ETag);
+        Assert.NotEqual(before.ETag, afterChange.ETag);
+        Assert.Equal(nameof(JobStatus.Running), afterChange.GetString("Status"));
+    }
+
+    [Fact]
     public async Task Submit_SameIdTwice_LeavesOneIndexRow()
     {
         // Arrange
@@ -243,6 +266,9 @@ public sealed class JobListingTests(AzuriteFixture azurite)
         // Assert
         Assert.Equal([listed], items.Select(b => b.Id));
     }
+
+    private static async Task<Azure.Data.Tables.TableEntity> IndexRowAsync(TestApp app, JobRecord record) =>
+        (await app.JobTable.GetEntityAsync<Azure.Data.Tables.TableEntity>(DayIndex.PartitionOf(record.CreatedAt!.Value), DayIndex.RowKeyOf(record.CreatedAt.Value, record.JobId))).Value;
 
     private Task<TestApp> StartAsync(FakeTimeProvider clock) => TestApp.StartAsync(
         azurite,
