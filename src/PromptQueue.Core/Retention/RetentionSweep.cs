@@ -20,8 +20,9 @@ public sealed record RetentionResult(int Jobs, int Batches);
 /// A job goes when it was created and finished before the cutoff. Its idempotency key and usage marker go first, then
 /// the job row, conditionally, so a job retried meanwhile stays; then its remaining rows (text chunks of every write);
 /// its index rows last, so a pass that stops anywhere leaves a row that the next pass finds and finishes from. A
-/// batch goes the same way: header, then items, claims and its listing as active, then its index row. A day's usage
-/// total stays; only the markers that counted each job go.
+/// batch's jobs go with the batch, once it settled before the cutoff, so its results export whole while it is kept:
+/// its jobs first, then the header, then items, claims and its listing as active, and its index row last. A day's
+/// usage total stays; only the markers that counted each job go.
 /// </remarks>
 public sealed partial class RetentionSweep(
     JobStore jobs,
@@ -57,7 +58,8 @@ public sealed partial class RetentionSweep(
         var removedBatches = 0;
         await foreach (var row in batches.Index.ReadBeforeAsync(cutoffDay, cancellationToken))
         {
-            removedBatches += await RemoveBatchAsync(row, cutoff, cancellationToken) ? 1 : 0;
+            var (removed, itsJobs) = await RemoveBatchAsync(row, cutoff, cancellationToken);
+            (removedBatches, removedJobs) = (removedBatches + (removed ? 1 : 0), removedJobs + itsJobs);
         }
 
         if (removedJobs + removedBatches > 0)
@@ -68,53 +70,91 @@ public sealed partial class RetentionSweep(
         return new RetentionResult(removedJobs, removedBatches);
     }
 
+    private static bool IsExpired(JobRecord record, DateTimeOffset cutoff) =>
+        JobStore.IsFinished(record) && record.CompletedAt is { } finished && finished < cutoff;
+
     private async Task<bool> RemoveJobAsync(TableEntity row, DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
         var jobId = DayIndex.IdOf(row.RowKey);
         var record = await jobs.FindAsync(jobId, cancellationToken);
-        if (record is not null)
+        if (record is null)
         {
-            if (!CreatedJobs.IsRowOf(record, row.PartitionKey, row.RowKey))
-            {
-                // A row written for a creation the id's holder refused, left by a crash before it was removed.
-                await jobs.Created.Index.RemoveAsync(row.PartitionKey, row.RowKey, cancellationToken);
-                return false;
-            }
-
-            if (!JobStore.IsFinished(record) || record.CompletedAt is not { } finished || finished >= cutoff)
-            {
-                return false;
-            }
-
-            if (record.IdempotencyKeyPartition is { } keyPartition)
-            {
-                await idempotencyKeys.RemoveAsync(keyPartition, cancellationToken);
-            }
-
-            await usage.ForgetAsync(record, cancellationToken);
-            if (!await jobs.TryDeleteAsync(record, cancellationToken))
-            {
-                return false;
-            }
+            // Gone in a pass that stopped, or never written: what is left in its partition goes too.
+            await RemoveRowsAfterJobRowAsync(jobId, cancellationToken);
+            await jobs.Created.Index.RemoveAsync(row.PartitionKey, row.RowKey, cancellationToken);
+            return false;
         }
 
-        // With no job row (gone in a pass that stopped, or never written), what is left in its partition goes too.
-        await jobs.DeletePartitionAsync(jobId, cancellationToken);
-        await jobs.Unfinished.RemoveAsync(jobId, cancellationToken);
-        await jobs.Created.Index.RemoveAsync(row.PartitionKey, row.RowKey, cancellationToken);
-        return record is not null;
+        if (!CreatedJobs.IsRowOf(record, row.PartitionKey, row.RowKey))
+        {
+            // A row written for a creation the id's holder refused, left by a crash before it was removed.
+            await jobs.Created.Index.RemoveAsync(row.PartitionKey, row.RowKey, cancellationToken);
+            return false;
+        }
+
+        // A batch's job goes with its batch, so that the batch's results export whole for as long as the batch is kept.
+        return record.BatchId is null && IsExpired(record, cutoff) && await RemoveJobAsync(record, cancellationToken);
     }
 
-    private async Task<bool> RemoveBatchAsync(TableEntity row, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    /// <summary>Removes a finished job with every row it owns; false, and the job stays, when it changed since it was read.</summary>
+    private async Task<bool> RemoveJobAsync(JobRecord record, CancellationToken cancellationToken)
+    {
+        if (record.IdempotencyKeyPartition is { } keyPartition)
+        {
+            await idempotencyKeys.RemoveAsync(keyPartition, cancellationToken);
+        }
+
+        await usage.ForgetAsync(record, cancellationToken);
+        if (!await jobs.TryDeleteAsync(record, cancellationToken))
+        {
+            return false;
+        }
+
+        await RemoveRowsAfterJobRowAsync(record.JobId, cancellationToken);
+        await jobs.Created.RemoveAsync(record, cancellationToken);
+        return true;
+    }
+
+    private async Task RemoveRowsAfterJobRowAsync(string jobId, CancellationToken cancellationToken)
+    {
+        await jobs.DeletePartitionAsync(jobId, cancellationToken);
+        await jobs.Unfinished.RemoveAsync(jobId, cancellationToken);
+    }
+
+    /// <summary>Removes a batch settled before the cutoff, its jobs first: a pass that stops midway leaves the header, which the next pass finds.</summary>
+    private async Task<(bool Removed, int Jobs)> RemoveBatchAsync(TableEntity row, DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
         var batchId = DayIndex.IdOf(row.RowKey);
         var header = await batches.FindHeaderAsync(batchId, cancellationToken);
+        var removedJobs = 0;
         if (header is not null)
         {
             // CompletedAt is set once every item is settled, for a completed batch and for a cancelled one alike.
-            if (header.CompletedAt is not { } finished || finished >= cutoff || !await batches.TryDeleteHeaderAsync(header, cancellationToken))
+            if (header.CompletedAt is not { } settled || settled >= cutoff)
             {
-                return false;
+                return (false, 0);
+            }
+
+            await foreach (var item in batches.ReadItemsAsync(batchId, 0, header.Items, withJob: false, cancellationToken))
+            {
+                // No job: the item was never released, or its job went in a pass that stopped.
+                if (await jobs.FindAsync(item.JobId, cancellationToken) is not { } record)
+                {
+                    continue;
+                }
+
+                // A job retried since the batch settled keeps the batch until it is old and finished too.
+                if (!IsExpired(record, cutoff) || !await RemoveJobAsync(record, cancellationToken))
+                {
+                    return (false, removedJobs);
+                }
+
+                removedJobs++;
+            }
+
+            if (!await batches.TryDeleteHeaderAsync(header, cancellationToken))
+            {
+                return (false, removedJobs);
             }
         }
 
@@ -122,7 +162,7 @@ public sealed partial class RetentionSweep(
         await batches.RemoveActiveIfListedAsync(batchId, cancellationToken);
         await batches.DeletePartitionAsync(batchId, cancellationToken);
         await batches.Index.RemoveAsync(row.PartitionKey, row.RowKey, cancellationToken);
-        return header is not null;
+        return (header is not null, removedJobs);
     }
 
     [LoggerMessage(LogLevel.Information, "Retention removed {Jobs} job(s) and {Batches} batch(es) finished more than {Days} day(s) ago")]

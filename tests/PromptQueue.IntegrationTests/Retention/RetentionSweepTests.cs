@@ -7,6 +7,7 @@ using PromptQueue.Contracts;
 using PromptQueue.Contracts.Api;
 using PromptQueue.Core;
 using PromptQueue.Core.Api;
+using PromptQueue.Core.Batches;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Retention;
 using PromptQueue.Core.Storage;
@@ -76,26 +77,47 @@ public sealed class RetentionSweepTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task RemoveExpiredAsync_OldSettledBatch_GoesWithItsItemsWhileUnfinishedAndRecentBatchesStay()
+    public async Task RemoveExpiredAsync_OldSettledBatches_GoWithTheirItemsAndJobsWhileUnsettledAndRecentBatchesStay()
     {
-        // Arrange
+        // Arrange: old batches: one cancelled before release, one whose released jobs all completed, one with a
+        // completed and an unfinished job, one never dispatched; and a recent cancelled batch.
         var clock = new FakeTimeProvider(Start);
         await using var app = await StartAsync(clock, retentionDays: "30");
         var cancelled = await app.SubmitBatchAsync(BatchTestKit.Jsonl(3));
         Assert.Equal(200, (await app.Get<BatchApi>().CancelAsync(cancelled, CancellationToken.None)).StatusCode);
+        var completed = await app.SubmitBatchAsync(BatchTestKit.Jsonl(2));
+        var running = await app.SubmitBatchAsync(BatchTestKit.Jsonl(2));
+        Assert.Equal(4, (await app.Get<BatchDispatcher>().DispatchAsync(CancellationToken.None)).Released);
+        var completedJobs = (await app.ResultsAsync(completed)).Select(line => line.JobId).ToList();
+        foreach (var jobId in completedJobs)
+        {
+            await CompleteAsync(app, clock, jobId);
+        }
+
+        var runningJobs = (await app.ResultsAsync(running)).Select(line => line.JobId).ToList();
+        await CompleteAsync(app, clock, runningJobs[0]);
         var dispatching = await app.SubmitBatchAsync(BatchTestKit.Jsonl(2));
         clock.Advance(TimeSpan.FromDays(40));
         var recent = await app.SubmitBatchAsync(BatchTestKit.Jsonl(2));
         Assert.Equal(200, (await app.Get<BatchApi>().CancelAsync(recent, CancellationToken.None)).StatusCode);
+        Assert.Equal(BatchStatus.Completed, (await app.ViewAsync(completed)).Status);
 
         // Act
         var result = await app.Get<RetentionSweep>().RemoveExpiredAsync(CancellationToken.None);
 
         // Assert
-        Assert.Equal(new RetentionResult(0, 1), result);
+        Assert.Equal(new RetentionResult(2, 2), result);
         Assert.Equal(0, await RowCountAsync(app.BatchTable(), cancelled));
-        Assert.Equal(404, (await app.Get<BatchApi>().GetAsync(cancelled, CancellationToken.None)).StatusCode);
-        Assert.Equal([recent, dispatching], await IndexedIdsAsync(app.BatchTable()));
+        Assert.Equal(0, await RowCountAsync(app.BatchTable(), completed));
+        Assert.Equal(404, (await app.Get<BatchApi>().GetAsync(completed, CancellationToken.None)).StatusCode);
+        foreach (var jobId in completedJobs)
+        {
+            Assert.Equal(0, await RowCountAsync(app.JobTable, jobId));
+        }
+
+        Assert.Equal(new[] { recent, dispatching, running }.Order(StringComparer.Ordinal), (await IndexedIdsAsync(app.BatchTable())).Order(StringComparer.Ordinal));
+        Assert.Equal(runningJobs.Order(StringComparer.Ordinal), (await IndexedIdsAsync(app.JobTable)).Order(StringComparer.Ordinal));
+        Assert.Equal(JobStatus.Completed, (await app.Store.FindAsync(runningJobs[0], CancellationToken.None))?.Status);
         Assert.Equal(BatchStatus.Dispatching, (await app.ViewAsync(dispatching)).Status);
     }
 
@@ -148,7 +170,12 @@ public sealed class RetentionSweepTests(AzuriteFixture azurite)
 
     private Task<TestApp> StartAsync(FakeTimeProvider clock, string? retentionDays) => TestApp.StartAsync(
         azurite,
-        settings => settings["PromptQueue:Retention:Days"] = retentionDays,
+        settings =>
+        {
+            settings["PromptQueue:Retention:Days"] = retentionDays;
+            settings["Budget:RequestsPerMinute"] = "600";
+            settings["Budget:RequestsPerDay"] = "1000";
+        },
         configureServices: services => services.AddSingleton<TimeProvider>(clock));
 
     private static async Task<string> SubmitWithKeyAsync(TestApp app, string key)
