@@ -5,9 +5,11 @@ using PromptQueue.Contracts;
 using PromptQueue.Core.Api;
 using PromptQueue.Core.Batches;
 using PromptQueue.Core.Budget;
+using PromptQueue.Core.Listing;
 using PromptQueue.Core.Notices;
 using PromptQueue.Core.OpenRouter;
 using PromptQueue.Core.Processing;
+using PromptQueue.Core.Retention;
 using PromptQueue.Core.Storage;
 using PromptQueue.Core.Submission;
 
@@ -23,6 +25,7 @@ public static class PromptQueueServiceCollectionExtensions
         services.AddOptions<BudgetOptions>().BindConfiguration(BudgetOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<JobLimits>().BindConfiguration(JobLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
 
         // Tests and hosts with their own clients register them first; otherwise they come from the storage setting.
@@ -31,6 +34,7 @@ public static class PromptQueueServiceCollectionExtensions
 
         services.AddOpenRouterClient(configuration);
         services.TryAddSingleton<UnfinishedJobs>();
+        services.TryAddSingleton<CreatedJobs>();
         services.TryAddSingleton<JobStore>();
         services.TryAddSingleton<JobQueueClient>();
         services.TryAddSingleton<ChatRequestFactory>();
@@ -41,10 +45,13 @@ public static class PromptQueueServiceCollectionExtensions
         services.TryAddSingleton<JobSubmitter>();
         services.TryAddSingleton<JobResults>();
         services.TryAddSingleton<StrandedJobSweeper>();
+        services.TryAddSingleton<RetentionSweep>();
         services.TryAddSingleton<TableBudgetStore>();
         services.TryAddSingleton<IBudgetStore>(sp => sp.GetRequiredService<TableBudgetStore>());
         services.TryAddSingleton<RequestBudget>();
         services.TryAddSingleton<IdempotencyKeys>();
+        services.TryAddSingleton<JobListing>();
+        services.TryAddSingleton<BatchListing>();
         services.TryAddSingleton<JobApi>();
         services.TryAddSingleton<ServiceApi>();
         services.AddHostedService<StorageInitializer>();

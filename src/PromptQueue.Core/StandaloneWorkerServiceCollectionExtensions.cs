@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using PromptQueue.Core.Notices;
 using PromptQueue.Core.Batches;
 using PromptQueue.Core.Processing;
+using PromptQueue.Core.Retention;
 
 namespace PromptQueue.Core;
 
@@ -18,6 +19,8 @@ public static class StandaloneWorkerServiceCollectionExtensions
         services.TryAddSingleton<NoticeQueueListener>();
         services.AddSingleton<IWorkerLoop>(sp => sp.GetRequiredService<NoticeQueueListener>());
         services.AddBatchDispatchLoop();
+        services.TryAddSingleton<RetentionLoop>();
+        services.AddSingleton<IWorkerLoop>(sp => sp.GetRequiredService<RetentionLoop>());
         return services;
     }
 }

@@ -23,6 +23,13 @@ public static class BatchEndpoints
         return new(await batches.SubmitAsync(request.Body, request.ContentLength, request.HttpContext.RequestAborted));
     }
 
+    public static async Task<ApiResult> ListAsync(BatchApi batches, HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        ArgumentNullException.ThrowIfNull(request);
+        return new(await batches.ListAsync(QueryParameters.List(request), request.HttpContext.RequestAborted));
+    }
+
     public static async Task<ApiResult> GetAsync(BatchApi batches, HttpRequest request, string id)
     {
         ArgumentNullException.ThrowIfNull(batches);
@@ -48,7 +55,7 @@ public static class BatchEndpoints
     {
         ArgumentNullException.ThrowIfNull(batches);
         ArgumentNullException.ThrowIfNull(request);
-        var withReasoning = request.Query.TryGetValue("reasoning", out var values) && string.Equals(values.ToString(), "true", StringComparison.OrdinalIgnoreCase);
+        var withReasoning = string.Equals(QueryParameters.Get(request, "reasoning"), "true", StringComparison.OrdinalIgnoreCase);
         return new(await batches.ResultsAsync(id, withReasoning, request.HttpContext.RequestAborted));
     }
 
@@ -56,7 +63,6 @@ public static class BatchEndpoints
     {
         ArgumentNullException.ThrowIfNull(batches);
         ArgumentNullException.ThrowIfNull(request);
-        var day = request.Query.TryGetValue("day", out var values) ? values.ToString() : null;
-        return new(await batches.DailyUsageAsync(day, request.HttpContext.RequestAborted));
+        return new(await batches.DailyUsageAsync(QueryParameters.Get(request, "day"), request.HttpContext.RequestAborted));
     }
 }

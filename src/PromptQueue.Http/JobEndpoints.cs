@@ -20,8 +20,14 @@ public static class JobEndpoints
     {
         ArgumentNullException.ThrowIfNull(jobs);
         ArgumentNullException.ThrowIfNull(request);
-        var wait = request.Query.TryGetValue("wait", out var values) ? values.ToString() : null;
-        return new(await jobs.GetAsync(id, wait, request.HttpContext.RequestAborted));
+        return new(await jobs.GetAsync(id, QueryParameters.Get(request, "wait"), request.HttpContext.RequestAborted));
+    }
+
+    public static async Task<ApiResult> ListAsync(JobApi jobs, HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        ArgumentNullException.ThrowIfNull(request);
+        return new(await jobs.ListAsync(QueryParameters.List(request), request.HttpContext.RequestAborted));
     }
 
     public static async Task<ApiResult> GetReasoningAsync(JobApi jobs, HttpRequest request, string id)

@@ -21,11 +21,13 @@ public static class PromptQueueApiEndpoints
 
         var api = root.MapGroup("").AddEndpointFilter(RequireApiKeyAsync);
         api.MapPost(ApiRoutes.Jobs, JobEndpoints.SubmitAsync);
+        api.MapGet(ApiRoutes.Jobs, JobEndpoints.ListAsync);
         api.MapGet(ApiRoutes.Job, JobEndpoints.GetAsync);
         api.MapGet(ApiRoutes.JobReasoning, JobEndpoints.GetReasoningAsync);
         api.MapPost(ApiRoutes.CancelJob, JobEndpoints.CancelAsync);
         api.MapPost(ApiRoutes.RetryJob, JobEndpoints.RetryAsync);
         api.MapPost(ApiRoutes.Batches, BatchEndpoints.SubmitAsync);
+        api.MapGet(ApiRoutes.Batches, BatchEndpoints.ListAsync);
         api.MapGet(ApiRoutes.Batch, BatchEndpoints.GetAsync);
         api.MapPost(ApiRoutes.CancelBatch, BatchEndpoints.CancelAsync);
         api.MapPost(ApiRoutes.RetryFailedBatchItems, BatchEndpoints.RetryFailedAsync);

@@ -20,12 +20,18 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
 {
     /// <summary>
     /// Runs Azurite (argv[1], with its arguments) detached, ignores the terminal's SIGINT, and stops Azurite gracefully
-    /// when standard input ends or on SIGTERM or SIGHUP; exits with Azurite's exit code.
+    /// when standard input ends or on SIGTERM or SIGHUP; exits with Azurite's exit code. Azurite's output passes through
+    /// the launcher, which outlives it: were Azurite writing to promptq's pipes itself, its "closed" lines would fail
+    /// with EPIPE once promptq had died, and Azurite would crash before it saved its files.
     /// </summary>
     internal const string Launcher = """
         const { spawn } = require('child_process');
         const [script, ...args] = process.argv.slice(1);
-        const azurite = spawn(process.execPath, [script, ...args], { detached: true, windowsHide: true, stdio: ['ignore', 'inherit', 'inherit'] });
+        const azurite = spawn(process.execPath, [script, ...args], { detached: true, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] });
+        for (const [from, to] of [[azurite.stdout, process.stdout], [azurite.stderr, process.stderr]]) {
+          to.on('error', () => {});
+          from.on('data', chunk => { try { to.write(chunk); } catch {} });
+        }
         let stopping = false;
         const stop = () => { if (!stopping) { stopping = true; azurite.kill('SIGINT'); } };
         process.on('SIGINT', () => {});

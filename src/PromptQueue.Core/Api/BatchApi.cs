@@ -1,10 +1,10 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using PromptQueue.Contracts;
 using PromptQueue.Contracts.Api;
 using PromptQueue.Core.Batches;
 using PromptQueue.Core.Budget;
+using PromptQueue.Core.Listing;
 
 namespace PromptQueue.Core.Api;
 
@@ -12,11 +12,12 @@ namespace PromptQueue.Core.Api;
 /// The batch routes of the HTTP API, framework-free: each method is one route, and a host writes out the
 /// <see cref="ApiResponse"/> it returns.
 /// </summary>
-public sealed partial class BatchApi(
+public sealed class BatchApi(
     BatchSubmitter submitter,
     BatchControl control,
     BatchExporter exporter,
     DailyUsage usage,
+    BatchListing listing,
     IOptions<BatchOptions> options,
     TimeProvider time)
 {
@@ -50,6 +51,20 @@ public sealed partial class BatchApi(
         var header = submission.Header!;
         var url = ApiRoutes.BatchPath(header.BatchId);
         return new ApiResponse(202, new BatchAccepted(header.BatchId, header.Status, header.Items, url)) { Headers = new Dictionary<string, string> { ["Location"] = url } };
+    }
+
+    /// <summary>
+    /// <c>GET /api/batches?status=&amp;since=&amp;top=&amp;continuation=</c>: a page of batches, newest first, from the
+    /// batch table's index by day (see <see cref="ListParameters"/>; <c>batch</c> is not one of them).
+    /// </summary>
+    public async Task<ApiResponse> ListAsync(ListParameters parameters, CancellationToken cancellationToken)
+    {
+        if (ListQueryReader.TryReadBatchQuery(parameters, time.GetUtcNow(), out var query) is { } error)
+        {
+            return JobApi.InvalidParameter(error);
+        }
+
+        return ApiResponse.Json(200, await listing.ListAsync(query, cancellationToken));
     }
 
     /// <summary><c>GET /api/batches/{id}</c>.</summary>
@@ -127,14 +142,11 @@ public sealed partial class BatchApi(
     }
 
     private static ApiResponse? Check(string batchId) =>
-        batchId is not null && BatchIdPattern().IsMatch(batchId)
+        ListQueryReader.IsBatchId(batchId)
             ? null
             : ApiResponse.Problem(400, "Malformed batch id", $"'{batchId}' is not a batch id (batch- followed by 26 letters and digits)", [new JobValidationError("id", "is not a batch id")]);
 
     private static ApiResponse NotFound(string batchId) => ApiResponse.Problem(404, "No such batch", $"no batch '{batchId}' exists");
 
     private static ApiResponse TooLarge(string detail) => ApiResponse.Problem(413, "The batch is too large", detail);
-
-    [GeneratedRegex("^batch-[0-9a-z]{26}$")]
-    private static partial Regex BatchIdPattern();
 }

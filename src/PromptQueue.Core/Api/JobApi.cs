@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using PromptQueue.Contracts;
 using PromptQueue.Contracts.Api;
+using PromptQueue.Core.Listing;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
 using PromptQueue.Core.Submission;
@@ -19,6 +20,7 @@ public sealed class JobApi(
     JobRecordFactory records,
     JobTerminalNotices notices,
     IdempotencyKeys idempotencyKeys,
+    JobListing listing,
     IOptions<JobLimits> limits,
     IOptions<ApiOptions> options,
     TimeProvider time)
@@ -75,7 +77,8 @@ public sealed class JobApi(
             return ApiResponse.Problem(409, "Idempotency-Key reused", "this Idempotency-Key was already used for a different request; use a new key for a new job");
         }
 
-        var submission = await submitter.SubmitAsync(read.Job, json, binding?.JobId ?? jobId, JobSources.Http, stamp: null, cancellationToken);
+        var submission = await submitter.SubmitAsync(
+            read.Job, json, binding?.JobId ?? jobId, JobSources.Http, binding is null ? null : record => record.IdempotencyKeyPartition = IdempotencyKeys.PartitionFor(idempotencyKey!), cancellationToken);
         if (!submission.Accepted)
         {
             if (binding is { Created: true })
@@ -93,6 +96,24 @@ public sealed class JobApi(
             Headers = new Dictionary<string, string> { ["Location"] = location },
         };
     }
+
+    /// <summary>
+    /// <c>GET /api/jobs?status=&amp;batch=&amp;since=&amp;top=&amp;continuation=</c>: a page of jobs, newest first, from the
+    /// index of jobs by day (see <see cref="ListParameters"/>).
+    /// </summary>
+    public async Task<ApiResponse> ListAsync(ListParameters parameters, CancellationToken cancellationToken)
+    {
+        if (ListQueryReader.TryReadJobQuery(parameters, time.GetUtcNow(), out var query) is { } error)
+        {
+            return InvalidParameter(error);
+        }
+
+        return ApiResponse.Json(200, await listing.ListAsync(query, cancellationToken));
+    }
+
+    /// <summary>A 400 naming the query parameter that is wrong, for both listings.</summary>
+    internal static ApiResponse InvalidParameter(JobValidationError error) =>
+        ApiResponse.Problem(400, $"Invalid {error.Path}", $"{error.Path}: {error.Message}", [error]);
 
     /// <summary><c>GET /api/jobs/{id}?wait=N</c>: the job, after waiting up to N seconds for it to finish.</summary>
     public async Task<ApiResponse> GetAsync(string id, string? wait, CancellationToken cancellationToken)

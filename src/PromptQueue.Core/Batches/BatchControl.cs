@@ -37,10 +37,25 @@ public sealed class BatchControl(
     public async Task<BatchView> ViewAsync(BatchHeader header, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(header);
+        return (await ViewsAsync([header], cancellationToken))[0];
+    }
+
+    /// <summary>Batches as a listing shows them: as <see cref="ViewAsync"/> does, with the budget read once for all.</summary>
+    public async Task<List<BatchView>> ViewsAsync(IReadOnlyList<BatchHeader> headers, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
         var now = time.GetUtcNow();
-        var remaining = header.Items - header.Settled;
-        DateTimeOffset? estimate = header.CompletedAt is null && remaining > 0 && header.Status != BatchStatus.Cancelled
-            ? BatchPace.EstimateCompletion(await budget.ReadAsync(cancellationToken), budgetOptions.Value, remaining, now)
+        var state = headers.Any(IsUnderWay) ? await budget.ReadAsync(cancellationToken) : null;
+        return headers.Select(header => View(header, state, now)).ToList();
+    }
+
+    private static bool IsUnderWay(BatchHeader header) =>
+        header.CompletedAt is null && header.Items > header.Settled && header.Status != BatchStatus.Cancelled;
+
+    private BatchView View(BatchHeader header, BudgetState? state, DateTimeOffset now)
+    {
+        DateTimeOffset? estimate = IsUnderWay(header)
+            ? BatchPace.EstimateCompletion(state!, budgetOptions.Value, header.Items - header.Settled, now)
             : header.CompletedAt;
         var counts = new Dictionary<JobStatus, int>
         {

@@ -214,7 +214,7 @@ public sealed partial class BatchDispatcher(
     {
         await foreach (var item in store.ReadItemsAsync(batchId, start, end, withJob: true, cancellationToken))
         {
-            var submission = await submitter.SubmitAsync(item.JobJson ?? "", JobSources.Batch, item.JobId, record => Stamp(record, batchId, item.Index), cancellationToken);
+            var submission = await submitter.SubmitAsync(item.JobJson ?? "", JobSources.Batch, item.JobId, record => Stamp(record, batchId, item), cancellationToken);
             if (!submission.Accepted)
             {
                 await RejectAsync(batchId, item, string.Join("; ", submission.Errors), cancellationToken);
@@ -233,17 +233,18 @@ public sealed partial class BatchDispatcher(
         LogItemRejected(batchId, item.Index, error);
         var record = records.Rejected(item.JobId, item.JobJson ?? "", error);
         record.Source = JobSources.Batch;
-        Stamp(record, batchId, item.Index);
+        Stamp(record, batchId, item);
         if (await jobs.TryCreateAsync(record, JobRecordFactory.PayloadText(item.JobJson ?? ""), cancellationToken))
         {
             await notices.PublishAsync(record);
         }
     }
 
-    private static void Stamp(JobRecord record, string batchId, int index)
+    private static void Stamp(JobRecord record, string batchId, BatchItem item)
     {
         record.BatchId = batchId;
-        record.BatchItemIndex = index;
+        record.BatchItemIndex = item.Index;
+        record.Name = item.CustomId;
     }
 
     [LoggerMessage(LogLevel.Information, "Released {Released} batch item(s) and {Recovered} of lapsed claims (capacity {Capacity}, {InFlight} in flight)")]

@@ -5,6 +5,7 @@ using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using PromptQueue.Contracts;
+using PromptQueue.Core.Storage;
 
 namespace PromptQueue.Core.Batches;
 
@@ -52,7 +53,15 @@ public sealed class BatchStore
         ArgumentNullException.ThrowIfNull(tables);
         ArgumentNullException.ThrowIfNull(options);
         Table = tables.GetTableClient(options.Value.BatchTable);
+        Index = new DayIndex(Table);
     }
+
+    /// <summary>
+    /// The batches by day of creation (partitions <c>~created-yyyyMMdd</c>): listings and retention walk it instead of
+    /// the table, whose partitions hold every item of every batch. A row holds only the batch's key; its status is
+    /// the header's, read for each batch listed, because the header changes in many places and the row would lag.
+    /// </summary>
+    public DayIndex Index { get; }
 
     /// <summary>The batch table, for the usage counter that shares it.</summary>
     internal TableClient Table { get; }
@@ -209,17 +218,9 @@ public sealed class BatchStore
         }
     }
 
-    public async Task DeleteClaimAsync(string batchId, int start, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Table.DeleteEntityAsync(batchId, BatchRows.Claim(start), ETag.All, cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            // Already released and removed by the dispatcher that took the claim over.
-        }
-    }
+    /// <summary>Removes a claim; one already removed was released by the dispatcher that took it over.</summary>
+    public Task DeleteClaimAsync(string batchId, int start, CancellationToken cancellationToken) =>
+        Table.DeleteIfExistsAsync(batchId, BatchRows.Claim(start), cancellationToken);
 
     /// <summary>Lists the batch in the active index, so dispatchers find it without scanning the table.</summary>
     public Task AddActiveAsync(string batchId, CancellationToken cancellationToken) =>
@@ -227,6 +228,24 @@ public sealed class BatchStore
 
     public Task RemoveActiveAsync(string batchId, CancellationToken cancellationToken) =>
         Table.DeleteEntityAsync(ActivePartition, batchId, ETag.All, cancellationToken);
+
+    /// <summary>Delists the batch if it is still listed as active.</summary>
+    public Task RemoveActiveIfListedAsync(string batchId, CancellationToken cancellationToken) =>
+        Table.DeleteIfExistsAsync(ActivePartition, batchId, cancellationToken);
+
+    /// <summary>Lists the batch in the index by day of creation; written before the header, so no batch is missing from it.</summary>
+    public Task AddToIndexAsync(BatchHeader header, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        return Index.UpsertAsync(header.CreatedAt, header.BatchId, new Dictionary<string, object?> { ["CreatedAt"] = header.CreatedAt }, cancellationToken);
+    }
+
+    /// <summary>Removes the header if nobody changed it since it was read, which makes the batch gone. False on a conflict.</summary>
+    public async Task<bool> TryDeleteHeaderAsync(BatchHeader header, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        return await Table.TryDeleteUnchangedAsync(header.BatchId, BatchHeader.RowKeyValue, header.ETag, cancellationToken);
+    }
 
     /// <summary>Ids of the batches that may have items to release, oldest first (batch ids sort by creation time).</summary>
     public async Task<List<(string BatchId, DateTimeOffset ListedAt)>> ReadActiveAsync(CancellationToken cancellationToken)

@@ -136,6 +136,7 @@ public sealed class BatchSubmitter(BatchStore store, IOptions<BatchOptions> opti
         // Listed as active before the header exists, so a crash in between cannot leave a batch no dispatcher finds;
         // the dispatcher ignores a listing whose header is missing.
         await store.AddActiveAsync(batchId, cancellationToken);
+        await store.AddToIndexAsync(header, cancellationToken);
         if (await store.TryCreateHeaderAsync(header, cancellationToken))
         {
             return new BatchSubmission(header, true, problems, unreported, false, null, invalidItems);

@@ -17,35 +17,9 @@ public sealed class BatchTick(BatchScheduler scheduler, BatchDispatcher dispatch
 /// <summary>The standalone worker's stand-in for the <c>DispatchBatches</c> timer: a tick every dispatch interval.</summary>
 public sealed partial class BatchDispatchLoop(BatchTick tick, IOptions<BatchOptions> options, TimeProvider time, ILogger<BatchDispatchLoop> logger) : IWorkerLoop
 {
-    public async Task RunAsync(CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                await tick.RunAsync(cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                // Stopped mid-tick: every step of a tick is idempotent, so the next host's tick starts over.
-                return;
-            }
-            catch (Exception ex)
-            {
-                // Storage outages and the like: the next tick tries again; nothing was lost, claims lapse and recover.
-                LogTickFailed(ex);
-            }
-
-            try
-            {
-                await Task.Delay(options.Value.Interval, time, cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-        }
-    }
+    // Storage outages and the like: the next tick tries again; nothing was lost, claims lapse and recover.
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        PeriodicLoop.RunAsync(tick.RunAsync, options.Value.Interval, time, LogTickFailed, cancellationToken);
 
     [LoggerMessage(LogLevel.Warning, "A batch dispatch tick failed; the next one tries again")]
     private partial void LogTickFailed(Exception exception);

@@ -21,6 +21,21 @@ public sealed class DailyUsage(BatchStore store, TimeProvider time) : IJobTermin
     private const string TotalRow = "total";
     private const int MaxConflicts = 20;
 
+    /// <summary>
+    /// Removes the marker that kept a job from being counted twice, once the job itself is removed and no notice of it
+    /// can come again; the day's total stays.
+    /// </summary>
+    public async Task ForgetAsync(JobRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (record is not { Status: JobStatus.Completed, CompletedAt: { } completedAt })
+        {
+            return;
+        }
+
+        await store.Table.DeleteIfExistsAsync(Partition(BudgetRules.DayOf(completedAt)), MarkerRow(record.JobId), cancellationToken);
+    }
+
     public async Task OnTerminalAsync(JobRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
@@ -52,7 +67,7 @@ public sealed class DailyUsage(BatchStore store, TimeProvider time) : IJobTermin
             total["Cost"] = (total.GetDouble("Cost") ?? 0) + (record.Cost ?? 0);
             TableTransactionAction[] actions =
             [
-                new(TableTransactionActionType.Add, new TableEntity(partition, "job|" + record.JobId)),
+                new(TableTransactionActionType.Add, new TableEntity(partition, MarkerRow(record.JobId))),
                 existing.HasValue ? new(TableTransactionActionType.UpdateReplace, total, total.ETag) : new(TableTransactionActionType.Add, total),
             ];
             try
@@ -91,4 +106,6 @@ public sealed class DailyUsage(BatchStore store, TimeProvider time) : IJobTermin
     }
 
     private static string Partition(string day) => "usage-" + day;
+
+    private static string MarkerRow(string jobId) => "job|" + jobId;
 }

@@ -53,6 +53,24 @@ public sealed class JobRecord : ITableEntity
     /// <summary>SHA-256 of the request, to tell a resubmission of the same job from a clash of ids.</summary>
     public string? RequestHash { get; set; }
 
+    /// <summary>
+    /// When the job was first stored, to the millisecond; unlike <see cref="QueuedAt"/> a retry never moves it, because
+    /// the job's row in the index of jobs by day is keyed by it. Null on jobs stored before that index existed.
+    /// </summary>
+    public DateTimeOffset? CreatedAt { get; set; }
+
+    /// <summary>The caller's name for the job: a batch item's custom id.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>
+    /// The status the job's row in the index of jobs by day was last written with, so that a write that leaves the
+    /// status as it is (a claim renewal, a notice delivered) does not write that row again.
+    /// </summary>
+    public JobStatus? ListedStatus { get; set; }
+
+    /// <summary>The partition of the idempotency key bound to this job, so retention removes the key with the job.</summary>
+    public string? IdempotencyKeyPartition { get; set; }
+
     public DateTimeOffset? QueuedAt { get; set; }
 
     public DateTimeOffset? StartedAt { get; set; }

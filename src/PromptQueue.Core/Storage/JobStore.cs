@@ -24,19 +24,24 @@ public sealed partial class JobStore
 
     private readonly TableClient _table;
     private readonly UnfinishedJobs _unfinished;
+    private readonly CreatedJobs _created;
     private readonly ILogger<JobStore> _logger;
 
-    public JobStore(TableServiceClient tables, UnfinishedJobs unfinished, IOptions<PromptQueueOptions> options, ILogger<JobStore> logger)
+    public JobStore(TableServiceClient tables, UnfinishedJobs unfinished, CreatedJobs created, IOptions<PromptQueueOptions> options, ILogger<JobStore> logger)
     {
         ArgumentNullException.ThrowIfNull(tables);
         ArgumentNullException.ThrowIfNull(options);
         _table = tables.GetTableClient(options.Value.JobTable);
         _unfinished = unfinished;
+        _created = created;
         _logger = logger;
     }
 
     /// <summary>The index of unfinished jobs, which this store keeps in step with every job row it writes.</summary>
     public UnfinishedJobs Unfinished => _unfinished;
+
+    /// <summary>The index of jobs by day of creation, which this store keeps in step with every job row it writes.</summary>
+    public CreatedJobs Created => _created;
 
     public Task EnsureCreatedAsync(CancellationToken cancellationToken) => _table.CreateIfNotExistsAsync(cancellationToken);
 
@@ -64,9 +69,19 @@ public sealed partial class JobStore
             await _unfinished.AddAsync(record.JobId, awaitsMessage: record.Status == JobStatus.Queued && arrivedInMessage is null, arrivedInMessage, cancellationToken);
         }
 
-        // Refused when the id is taken: the row then stands for the job holding it, which the sweep looks at and
-        // removes once it is finished.
-        return await WriteAsync(record, texts, new TableTransactionAction(TableTransactionActionType.Add, record), cancellationToken);
+        // Before the job row too: there is never a job that listings and retention cannot see.
+        await _created.WriteAsync(record, cancellationToken);
+        record.ListedStatus = record.Status;
+
+        // Refused when the id is taken: the unfinished row then stands for the job holding it, which the sweep looks at
+        // and removes once it is finished; the new index row stands for nothing and goes at once.
+        if (await WriteAsync(record, texts, new TableTransactionAction(TableTransactionActionType.Add, record), cancellationToken))
+        {
+            return true;
+        }
+
+        await _created.RemoveAsync(record, CancellationToken.None);
+        return false;
     }
 
     /// <summary>Writes the job row if nobody changed it since it was read. Returns false on a conflict.</summary>
@@ -84,6 +99,11 @@ public sealed partial class JobStore
     public async Task<bool> TryUpdateAsync(JobRecord record, IReadOnlyDictionary<JobText, string> texts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
+
+        // A job stored before the index of jobs by day existed joins it now, under a time stored in this very write.
+        _created.StampCreated(record);
+        var relist = record.ListedStatus != record.Status;
+        record.ListedStatus = record.Status;
         if (record.Status == JobStatus.Queued)
         {
             await _unfinished.AddAsync(record.JobId, awaitsMessage: true, messageBody: null, cancellationToken);
@@ -92,6 +112,11 @@ public sealed partial class JobStore
         if (!await WriteAsync(record, texts, new TableTransactionAction(TableTransactionActionType.UpdateReplace, record, record.ETag), cancellationToken))
         {
             return false;
+        }
+
+        if (relist)
+        {
+            await UpdateCreatedIndexAsync(record);
         }
 
         if (IsFinished(record))
@@ -129,6 +154,25 @@ public sealed partial class JobStore
     private partial void LogIndexRemovalFailed(Exception exception, string jobId);
 
     /// <summary>
+    /// After the job row, so a listing never shows a change that lost its race. The change is stored whatever happens
+    /// here: a failure leaves the listing one status behind until the next change of status, so it is logged, not thrown.
+    /// </summary>
+    private async Task UpdateCreatedIndexAsync(JobRecord record)
+    {
+        try
+        {
+            await _created.WriteAsync(record, CancellationToken.None);
+        }
+        catch (RequestFailedException ex)
+        {
+            LogCreatedIndexFailed(ex, record.JobId, record.Status);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Job {JobId} is {Status} but its row in the index of jobs by day could not be written; listings show its previous status until its next change")]
+    private partial void LogCreatedIndexFailed(Exception exception, string jobId, JobStatus status);
+
+    /// <summary>
     /// Writes the texts as rows of a new version, then the job row that points at them, conditionally, in the last
     /// transaction. The rows of one write belong to that write alone, so whatever a losing writer did before its
     /// job row was refused, the rows the winner's job row names are untouched, and a reader sees the whole old text
@@ -163,6 +207,29 @@ public sealed partial class JobStore
         {
             await _table.SubmitTransactionAsync(batch, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Removes the job row if nobody changed it since it was read, which makes the job gone; its other rows are then
+    /// rows no job row names, for <see cref="DeletePartitionAsync"/>. False when the job changed meanwhile.
+    /// </summary>
+    public async Task<bool> TryDeleteAsync(JobRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return await _table.TryDeleteUnchangedAsync(record.JobId, JobRecord.RowKeyValue, record.ETag, cancellationToken);
+    }
+
+    /// <summary>Removes every row left in a job's partition: its text chunks of every write, and the job row if still there.</summary>
+    public async Task DeletePartitionAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {jobId}");
+        var rows = new List<TableTransactionAction>();
+        await foreach (var row in _table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            rows.Add(new TableTransactionAction(TableTransactionActionType.Delete, row));
+        }
+
+        await DeleteRowsAsync(jobId, rows, cancellationToken);
     }
 
     /// <summary>Reads one whole text of a job, or null when the job has none.</summary>

@@ -62,17 +62,7 @@ public sealed class UnfinishedJobs(TableServiceClient tables, IOptions<PromptQue
         }
     }
 
-    public async Task RemoveAsync(string jobId, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _table.DeleteEntityAsync(Partition, jobId, ETag.All, cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            // Removed already.
-        }
-    }
+    public Task RemoveAsync(string jobId, CancellationToken cancellationToken) => _table.DeleteIfExistsAsync(Partition, jobId, cancellationToken);
 
     /// <summary>Every unfinished job, or only those that came in a message with <paramref name="messageBody"/>.</summary>
     public async IAsyncEnumerable<UnfinishedJob> ListAsync(string? messageBody, [EnumeratorCancellation] CancellationToken cancellationToken)

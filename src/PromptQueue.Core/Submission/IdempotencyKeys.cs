@@ -3,6 +3,7 @@ using System.Text;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
+using PromptQueue.Core.Storage;
 
 namespace PromptQueue.Core.Submission;
 
@@ -56,6 +57,10 @@ public sealed class IdempotencyKeys(TableServiceClient tables, IOptions<PromptQu
     public async Task ReleaseAsync(string key, CancellationToken cancellationToken) =>
         await _table.DeleteEntityAsync(PartitionFor(key), RowKeyValue, ETag.All, cancellationToken);
 
-    /// <summary>The row that binds <paramref name="key"/>; tests use it to check what the table holds.</summary>
+    /// <summary>Removes the binding stored in <paramref name="partition"/> (see <see cref="PartitionFor"/>), if it is still there.</summary>
+    public Task RemoveAsync(string partition, CancellationToken cancellationToken) =>
+        _table.DeleteIfExistsAsync(partition, RowKeyValue, cancellationToken);
+
+    /// <summary>The partition of the row that binds <paramref name="key"/>; a job keeps it, and tests check the table by it.</summary>
     public static string PartitionFor(string key) => "~key-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 }

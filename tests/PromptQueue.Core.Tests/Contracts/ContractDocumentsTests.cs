@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using PromptQueue.Contracts;
+using PromptQueue.Contracts.Api;
 
 namespace PromptQueue.Core.Tests.Contracts;
 
@@ -57,6 +58,23 @@ public sealed class ContractDocumentsTests
         // Assert
         Assert.Equal(WireNames(typeof(PromptJob)).Order(StringComparer.Ordinal), documented);
         Assert.Equal(WireNames(typeof(ReasoningSettings)).Order(StringComparer.Ordinal), reasoning);
+    }
+
+    [Fact]
+    public void OpenApi_ListingComponents_ListEveryWireField()
+    {
+        // Arrange
+        using var openApi = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoRoot, "src", "PromptQueue.Http", "openapi.json")));
+        var schemas = openApi.RootElement.GetProperty("components").GetProperty("schemas");
+
+        // Act
+        IEnumerable<string> Documented(string component) =>
+            schemas.GetProperty(component).GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal);
+
+        // Assert
+        Assert.Equal(WireNames(typeof(JobListItem)).Order(StringComparer.Ordinal), Documented("JobListItem"));
+        Assert.Equal(WireNames(typeof(ListPage<JobListItem>)).Order(StringComparer.Ordinal), Documented("JobListPage"));
+        Assert.Equal(WireNames(typeof(ListPage<BatchView>)).Order(StringComparer.Ordinal), Documented("BatchListPage"));
     }
 
     [Fact]

@@ -21,13 +21,15 @@ public sealed class FunctionsMetadataTests
 
         // Assert
         Assert.Equal(
-            ["CancelBatch", "CancelJob", "DeadLetterJob", "DeliverNotice", "DispatchBatches", "GetBatch", "GetBatchResults", "GetBudget", "GetHealth", "GetJob", "GetJobReasoning", "GetOpenApi", "GetUsage", "ProcessJob", "RecoverStrandedJobs", "RetryFailedBatchItems", "RetryJob", "SubmitBatch", "SubmitJob"],
+            ["CancelBatch", "CancelJob", "DeadLetterJob", "DeliverNotice", "DispatchBatches", "GetBatch", "GetBatchResults", "GetBudget", "GetHealth", "GetJob", "GetJobReasoning", "GetOpenApi", "GetUsage", "ListBatches", "ListJobs", "ProcessJob", "RecoverStrandedJobs", "RemoveExpiredJobs", "RetryFailedBatchItems", "RetryJob", "SubmitBatch", "SubmitJob"],
             functions.Keys.Order(StringComparer.Ordinal));
         AssertQueueTrigger(functions["ProcessJob"], "%PromptQueue:JobQueue%", "PromptQueue.Functions.ProcessJob.Run");
         AssertQueueTrigger(functions["DeadLetterJob"], "%PromptQueue:JobQueue%-poison", "PromptQueue.Functions.DeadLetterJob.Run");
         AssertQueueTrigger(functions["DeliverNotice"], "%PromptQueue:Notices:NoticeQueue%", "PromptQueue.Functions.DeliverNotice.Run");
         var timer = Assert.Single(functions["RecoverStrandedJobs"].GetProperty("bindings").EnumerateArray());
         Assert.Equal(("timerTrigger", "0 */5 * * * *"), (timer.GetProperty("type").GetString(), timer.GetProperty("schedule").GetString()));
+        var retention = Assert.Single(functions["RemoveExpiredJobs"].GetProperty("bindings").EnumerateArray());
+        Assert.Equal(("timerTrigger", "0 30 * * * *"), (retention.GetProperty("type").GetString(), retention.GetProperty("schedule").GetString()));
         var dispatch = Assert.Single(functions["DispatchBatches"].GetProperty("bindings").EnumerateArray());
         Assert.Equal(("timerTrigger", "%PromptQueue:Batches:DispatchSchedule%"), (dispatch.GetProperty("type").GetString(), dispatch.GetProperty("schedule").GetString()));
         Assert.Equal("PromptQueue.Functions.DispatchBatches.Run", functions["DispatchBatches"].GetProperty("entryPoint").GetString());
@@ -36,6 +38,8 @@ public sealed class FunctionsMetadataTests
     public static TheoryData<string, string, string, string> HttpFunctions => new()
     {
         { "SubmitJob", "post", "jobs", "Function" },
+        { "ListJobs", "get", "jobs", "Function" },
+        { "ListBatches", "get", "batches", "Function" },
         { "GetJob", "get", "jobs/{id}", "Function" },
         { "GetJobReasoning", "get", "jobs/{id}/reasoning", "Function" },
         { "CancelJob", "post", "jobs/{id}/cancel", "Function" },

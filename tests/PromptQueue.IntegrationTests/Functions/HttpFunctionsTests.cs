@@ -118,6 +118,29 @@ public sealed class HttpFunctionsTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task ListJobsAndListBatches_ThroughTheTriggers_PageAndRefuseAsTheCoreDecides()
+    {
+        // Arrange
+        await using var app = await TestApp.StartAsync(azurite);
+        var older = await app.SubmitAsync("""{"prompt":"first"}""");
+        var newer = await app.SubmitAsync("""{"prompt":"second"}""");
+
+        // Act
+        var page = await ExecuteAsync(await new ListJobs(app.Get<JobApi>()).Run(Request(app, query: "?top=1").Request));
+        var next = JsonSerializer.Deserialize<ListPage<JobListItem>>(page.Body, ContractJson.Options)!;
+        var rest = await ExecuteAsync(await new ListJobs(app.Get<JobApi>()).Run(Request(app, query: "?top=1&continuation=" + Uri.EscapeDataString(next.Continuation!)).Request));
+        var badStatus = await ExecuteAsync(await new ListJobs(app.Get<JobApi>()).Run(Request(app, query: "?status=Nope").Request));
+        var batches = await ExecuteAsync(await new ListBatches(app.Get<BatchApi>()).Run(Request(app).Request));
+
+        // Assert
+        Assert.Equal((200, 200, 400, 200), (page.Status, rest.Status, badStatus.Status, batches.Status));
+        Assert.Equal([newer], next.Items.Select(i => i.Id));
+        Assert.Equal([older], JsonSerializer.Deserialize<ListPage<JobListItem>>(rest.Body, ContractJson.Options)!.Items.Select(i => i.Id));
+        Assert.Equal("status", Assert.Single(JsonSerializer.Deserialize<ApiProblem>(badStatus.Body, ContractJson.Options)!.Errors!).Path);
+        Assert.Empty(JsonSerializer.Deserialize<ListPage<BatchView>>(batches.Body, ContractJson.Options)!.Items);
+    }
+
+    [Fact]
     public async Task Health_StorageDown_Returns503WithoutConnectionDetails()
     {
         // Arrange: the job table lives on a port nothing listens on.
@@ -128,6 +151,7 @@ public sealed class HttpFunctionsTests(AzuriteFixture azurite)
         var store = new PromptQueue.Core.Storage.JobStore(
             deadTables,
             new PromptQueue.Core.Storage.UnfinishedJobs(deadTables, options, TimeProvider.System),
+            new PromptQueue.Core.Storage.CreatedJobs(deadTables, options, TimeProvider.System),
             options,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<PromptQueue.Core.Storage.JobStore>.Instance);
         var service = new ServiceApi(
