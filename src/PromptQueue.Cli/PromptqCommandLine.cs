@@ -62,6 +62,7 @@ public static class PromptqCommandLine
         root.Add(RetryCommandLine(context));
         root.Add(BudgetCommandLine(context));
         root.Add(UsageCommandLine(context));
+        root.Add(JobsCommandLine(context));
         root.Add(BatchCommandLine(context));
         return root;
     }
@@ -194,9 +195,26 @@ public static class PromptqCommandLine
             ManageCommands.UsageAsync(backend, parse.GetValue(day) is { } text ? DateOnly.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture) : null, output, parse.GetValue(json), ct));
     }
 
+    private static Command JobsCommandLine(PromptqContext context)
+    {
+        var command = new Command("jobs", "Jobs in storage or in a running app.");
+        var filters = new ListOptions(withBatch: true);
+        var list = new Command("list", "List jobs, newest first, from the index of jobs by the day they were created (the last 7 days unless --since says otherwise).");
+        filters.AddTo(list);
+        command.Add(Manage(context, list, "job", argument: null, (backend, parse, output, ct) =>
+            ManageCommands.ListJobsAsync(backend, filters.Read(parse), parse.GetValue(filters.Json), output, ct)));
+        return command;
+    }
+
     private static Command BatchCommandLine(PromptqContext context)
     {
         var command = new Command("batch", "Bulk work: submit a file as a batch, follow it, read its results, cancel it.");
+
+        var filters = new ListOptions(withBatch: false);
+        var list = new Command("list", "List batches, newest first (the last 30 days unless --since says otherwise).");
+        filters.AddTo(list);
+        command.Add(Manage(context, list, "batch", argument: null, (backend, parse, output, ct) =>
+            ManageCommands.ListBatchesAsync(backend, filters.Read(parse), parse.GetValue(filters.Json), output, ct)));
 
         var file = new Argument<string>("FILE") { Description = "JSONL or a JSON array of jobs, each with an optional custom_id (or id) naming it." };
         var submit = new Command("submit", "Store FILE as a batch and print its id; 'promptq work' or the Functions app releases it at the budget's pace.") { file };
@@ -340,6 +358,43 @@ public static class PromptqCommandLine
             var jobs => $"stopping: {jobs} job{(jobs == 1 ? "" : "s")} in flight, waiting up to {listener.ShutdownGrace.TotalSeconds:0} s",
         };
         context.Stop.StopNow.Register(listener.StopNow);
+    }
+
+    /// <summary>The filters of <c>jobs list</c> and <c>batch list</c>, passed to the API as its query parameters are.</summary>
+    private sealed class ListOptions(bool withBatch)
+    {
+        public Option<string?> Status { get; } = new("--status") { Description = "Only these statuses, comma-separated (for example Failed,DeadLettered).", HelpName = "STATUS" };
+
+        public Option<string?> Batch { get; } = new("--batch") { Description = "Only the jobs of this batch.", HelpName = "ID" };
+
+        public Option<string?> Since { get; } = new("--since") { Description = "Created at or after: an ISO time, a UTC date, or an age such as 30m, 12h or 7d.", HelpName = "WHEN" };
+
+        public Option<int?> Top { get; } = new("--top") { Description = "At most this many (1 to 1000; default 50).", HelpName = "N" };
+
+        public Option<string?> Continuation { get; } = new("--continuation") { Description = "The token a previous page printed, for the next page.", HelpName = "TOKEN" };
+
+        public Option<bool> Json { get; } = JsonOption();
+
+        public void AddTo(Command command)
+        {
+            command.Add(Status);
+            if (withBatch)
+            {
+                command.Add(Batch);
+            }
+
+            command.Add(Since);
+            command.Add(Top);
+            command.Add(Continuation);
+            command.Add(Json);
+        }
+
+        public Core.Listing.ListParameters Read(ParseResult parse) => new(
+            parse.GetValue(Status),
+            withBatch ? parse.GetValue(Batch) : null,
+            parse.GetValue(Since),
+            parse.GetValue(Top)?.ToString(CultureInfo.InvariantCulture),
+            parse.GetValue(Continuation));
     }
 
     private sealed record RemoteOptions(Option<string?> Url, Option<string?> Key, bool Required)

@@ -229,6 +229,24 @@ public sealed class PromptQueueClient
         return document.RootElement.Clone();
     }
 
+    /// <summary>
+    /// One page of jobs, newest first (<c>GET /api/jobs</c>): filtered by status (comma-separated names), batch and
+    /// creation time (<paramref name="since"/>: an ISO time, a UTC date, or an age such as <c>12h</c> or <c>7d</c>).
+    /// Pass the page's <see cref="ListPage{T}.Continuation"/> back for the next; it is null on the last page.
+    /// </summary>
+    public Task<ListPage<JobListItem>> ListJobsAsync(string? status = null, string? batchId = null, string? since = null, int? top = null, string? continuation = null, CancellationToken cancellationToken = default) =>
+        SendAsync<ListPage<JobListItem>>(HttpMethod.Get, "jobs" + Query(("status", status), ("batch", batchId), ("since", since), ("top", top?.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("continuation", continuation)), null, cancellationToken);
+
+    /// <summary>One page of batches, newest first (<c>GET /api/batches</c>), filtered as <see cref="ListJobsAsync"/> is.</summary>
+    public Task<ListPage<BatchView>> ListBatchesAsync(string? status = null, string? since = null, int? top = null, string? continuation = null, CancellationToken cancellationToken = default) =>
+        SendAsync<ListPage<BatchView>>(HttpMethod.Get, "batches" + Query(("status", status), ("since", since), ("top", top?.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("continuation", continuation)), null, cancellationToken);
+
+    private static string Query(params (string Name, string? Value)[] parameters)
+    {
+        var given = parameters.Where(p => p.Value is not null).Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}").ToList();
+        return given.Count == 0 ? "" : "?" + string.Join('&', given);
+    }
+
     /// <summary>Reads the jobs, tokens and cost completed on a UTC day (today when <paramref name="day"/> is null), as the server reports them.</summary>
     public async Task<JsonElement> GetUsageAsync(DateOnly? day = null, CancellationToken cancellationToken = default)
     {

@@ -77,4 +77,12 @@ public sealed class PromptQueueOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
     public TimeSpan ParentWaitLimit { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// How long a job must be overdue before the recovery sweep counts it as stranded (a Queued job whose message was
+    /// never sent, a claim that lapsed with no watch message left). A Queued job's message normally goes out within
+    /// milliseconds, and a lapsed claim's message returns within seconds; this leaves them time to come first.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan StrandedAfter { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -4,6 +4,7 @@ using PromptQueue.Client;
 using PromptQueue.Contracts;
 using PromptQueue.Contracts.Api;
 using PromptQueue.Core.Api;
+using PromptQueue.Core.Listing;
 
 namespace PromptQueue.Cli.Commands;
 
@@ -32,6 +33,10 @@ public interface IPromptQueueBackend
     Task<BatchView> CancelBatchAsync(string batchId, CancellationToken cancellationToken);
 
     Task<BatchView> RetryFailedAsync(string batchId, CancellationToken cancellationToken);
+
+    Task<ListPage<JobListItem>> ListJobsAsync(ListParameters parameters, CancellationToken cancellationToken);
+
+    Task<ListPage<BatchView>> ListBatchesAsync(ListParameters parameters, CancellationToken cancellationToken);
 }
 
 /// <summary>The management commands against a running app, through <see cref="PromptQueueClient"/>.</summary>
@@ -54,6 +59,14 @@ public sealed class HttpBackend(PromptQueueClient client, Uri url) : IPromptQueu
     public Task<BatchView> CancelBatchAsync(string batchId, CancellationToken cancellationToken) => client.CancelBatchAsync(batchId, cancellationToken);
 
     public Task<BatchView> RetryFailedAsync(string batchId, CancellationToken cancellationToken) => client.RetryFailedAsync(batchId, cancellationToken);
+
+    public Task<ListPage<JobListItem>> ListJobsAsync(ListParameters parameters, CancellationToken cancellationToken) =>
+        client.ListJobsAsync(parameters.Status, parameters.Batch, parameters.Since, Top(parameters), parameters.Continuation, cancellationToken);
+
+    public Task<ListPage<BatchView>> ListBatchesAsync(ListParameters parameters, CancellationToken cancellationToken) =>
+        client.ListBatchesAsync(parameters.Status, parameters.Since, Top(parameters), parameters.Continuation, cancellationToken);
+
+    private static int? Top(ListParameters parameters) => parameters.Top is { } top ? int.Parse(top, System.Globalization.CultureInfo.InvariantCulture) : null;
 }
 
 /// <summary>
@@ -91,6 +104,12 @@ public sealed class LocalBackend(IServiceProvider services) : IPromptQueueBacken
 
     public async Task<BatchView> RetryFailedAsync(string batchId, CancellationToken cancellationToken) =>
         Unwrap<BatchView>(await Batches.RetryFailedAsync(batchId, cancellationToken));
+
+    public async Task<ListPage<JobListItem>> ListJobsAsync(ListParameters parameters, CancellationToken cancellationToken) =>
+        Unwrap<ListPage<JobListItem>>(await Jobs.ListAsync(parameters, cancellationToken));
+
+    public async Task<ListPage<BatchView>> ListBatchesAsync(ListParameters parameters, CancellationToken cancellationToken) =>
+        Unwrap<ListPage<BatchView>>(await Batches.ListAsync(parameters, cancellationToken));
 
     /// <summary>The answer's body as the HTTP client would read it: through the contract's JSON, so both paths agree.</summary>
     internal static T Unwrap<T>(ApiResponse response)

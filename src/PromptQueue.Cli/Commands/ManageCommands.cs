@@ -92,6 +92,60 @@ public static class ManageCommands
         return Promptq.ExitOk;
     }
 
+    public static async Task<int> ListJobsAsync(IPromptQueueBackend backend, Core.Listing.ListParameters parameters, bool json, TextWriter output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(output);
+        var page = await backend.ListJobsAsync(parameters, cancellationToken);
+        if (json)
+        {
+            await output.WriteLineAsync(JsonSerializer.Serialize(page, Indented));
+            return Promptq.ExitOk;
+        }
+
+        foreach (var job in page.Items)
+        {
+            await output.WriteLineAsync($"{job.Id,-34} {job.Status,-12} {Time(job.CreatedAt)}  {job.Model ?? "-"}{(job.Name is null ? "" : $"  name {job.Name}")}{(job.BatchId is null ? "" : $"  batch {job.BatchId}")}");
+        }
+
+        await PrintMoreAsync(page.Items.Count, "jobs", page.Continuation, output);
+        return Promptq.ExitOk;
+    }
+
+    public static async Task<int> ListBatchesAsync(IPromptQueueBackend backend, Core.Listing.ListParameters parameters, bool json, TextWriter output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(output);
+        var page = await backend.ListBatchesAsync(parameters, cancellationToken);
+        if (json)
+        {
+            await output.WriteLineAsync(JsonSerializer.Serialize(page, Indented));
+            return Promptq.ExitOk;
+        }
+
+        foreach (var batch in page.Items)
+        {
+            var done = (int)Math.Round(batch.Progress * batch.Items);
+            await output.WriteLineAsync($"{batch.Id,-34} {batch.Status,-12} {Time(batch.CreatedAt)}  {done}/{batch.Items} done");
+        }
+
+        await PrintMoreAsync(page.Items.Count, "batches", page.Continuation, output);
+        return Promptq.ExitOk;
+    }
+
+    private static async Task PrintMoreAsync(int count, string what, string? continuation, TextWriter output)
+    {
+        if (count == 0)
+        {
+            await output.WriteLineAsync($"No {what} match.");
+        }
+
+        if (continuation is not null)
+        {
+            await output.WriteLineAsync($"More: add --continuation {continuation}");
+        }
+    }
+
     /// <summary>A batch's header line, progress bar and usage: what <c>batch status</c> prints.</summary>
     internal static async Task PrintBatchAsync(BatchView view, TextWriter output)
     {

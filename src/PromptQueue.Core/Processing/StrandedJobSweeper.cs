@@ -26,17 +26,11 @@ public sealed partial class StrandedJobSweeper(
     TimeProvider time,
     ILogger<StrandedJobSweeper> logger)
 {
-    /// <summary>
-    /// How long a job must be overdue before it counts as stranded. A Queued job's message normally goes out within
-    /// milliseconds, and a lapsed claim's message returns within seconds; this leaves them time to come first.
-    /// </summary>
-    public static readonly TimeSpan Margin = TimeSpan.FromMinutes(5);
-
     /// <summary>Re-enqueues every stranded job and publishes every job its observers missed; returns how many it found.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
         await BackfillOnceAsync(cancellationToken);
-        var overdue = time.GetUtcNow() - Margin;
+        var overdue = time.GetUtcNow() - options.Value.StrandedAfter;
         var found = 0;
         await foreach (var entry in store.Unfinished.ListAsync(messageBody: null, cancellationToken))
         {

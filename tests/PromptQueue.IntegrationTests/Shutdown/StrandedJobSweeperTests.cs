@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using PromptQueue.Contracts;
+using PromptQueue.Core;
 using PromptQueue.Core.Processing;
 using PromptQueue.Functions;
 using PromptQueue.IntegrationTests.Infrastructure;
@@ -21,7 +22,7 @@ public sealed class StrandedJobSweeperTests(AzuriteFixture azurite)
         var record = await app.Store.FindAsync(jobId, CancellationToken.None);
         record!.Status = JobStatus.Running;
         record.Attempts = 1;
-        record.ClaimedUntil = TimeProvider.System.GetUtcNow() - StrandedJobSweeper.Margin - TimeSpan.FromMinutes(1);
+        record.ClaimedUntil = TimeProvider.System.GetUtcNow() - new PromptQueueOptions().StrandedAfter - TimeSpan.FromMinutes(1);
         Assert.True(await app.Store.TryUpdateAsync(record, CancellationToken.None));
 
         // Act
@@ -70,7 +71,7 @@ public sealed class StrandedJobSweeperTests(AzuriteFixture azurite)
         Assert.NotNull(missed.NoticesPendingSince);
         var sweeper = app.Get<StrandedJobSweeper>();
         var tooSoon = await sweeper.SweepAsync(CancellationToken.None);
-        missed.NoticesPendingSince = TimeProvider.System.GetUtcNow() - StrandedJobSweeper.Margin - TimeSpan.FromMinutes(1);
+        missed.NoticesPendingSince = TimeProvider.System.GetUtcNow() - new PromptQueueOptions().StrandedAfter - TimeSpan.FromMinutes(1);
         Assert.True(await app.Store.TryUpdateAsync(missed, CancellationToken.None));
 
         // Act
@@ -95,7 +96,7 @@ public sealed class StrandedJobSweeperTests(AzuriteFixture azurite)
         var sweeper = app.Get<StrandedJobSweeper>();
         var tooSoon = await sweeper.SweepAsync(CancellationToken.None);
         var messagesTooSoon = await app.JobQueue().CountAllAsync();
-        clock.Advance(StrandedJobSweeper.Margin + TimeSpan.FromSeconds(1));
+        clock.Advance(new PromptQueueOptions().StrandedAfter + TimeSpan.FromSeconds(1));
 
         // Act
         var found = await sweeper.SweepAsync(CancellationToken.None);
