@@ -81,7 +81,7 @@ public static class PromptqCommandLine
 
     private static Command ShowCommandLine(PromptqContext context)
     {
-        var job = JobIdArgument("A job's id, or the name (id) it was given in a file for run.");
+        var job = new Argument<string>("ID") { Description = "A job's id, or the name (id or custom_id) it was given in a file for run or batch submit." };
         var command = new Command("show", "Print one job in full: status, usage, answer, reasoning and reasoning_details.") { job };
         command.SetAction((parse, cancellationToken) => Local(context, parse, new LocalUse(false, false), (host, ct) =>
             ShowCommand.ExecuteAsync(host.Services, parse.GetRequiredValue(job), context.Console.Output, context.Console.Errors, ct), cancellationToken));

@@ -1,5 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using PromptQueue.Contracts;
+using PromptQueue.Contracts.Api;
+using PromptQueue.Core.Listing;
+using PromptQueue.Core.Storage;
 using PromptQueue.Core.Submission;
 
 namespace PromptQueue.Cli.Commands;
@@ -10,20 +13,53 @@ public static class ShowCommand
     public static async Task<int> ExecuteAsync(IServiceProvider services, string jobId, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(services);
-        if (!PromptJobReader.IsValidJobId(jobId))
-        {
-            await errors.WriteLineAsync($"promptq: '{jobId}' is not a job id.");
-            return Promptq.ExitUsage;
-        }
-
-        var result = await services.GetRequiredService<JobResults>().GetAsync(jobId, cancellationToken);
+        ArgumentNullException.ThrowIfNull(errors);
+        var results = services.GetRequiredService<JobResults>();
+        var result = PromptJobReader.IsValidJobId(jobId) ? await results.GetAsync(jobId, cancellationToken) : null;
         if (result is null)
         {
-            await errors.WriteLineAsync($"promptq: no job '{jobId}' in this storage account.");
+            // Not an id: the name a job was given in a file (its id or custom_id), looked up in the index of jobs.
+            var named = await FindByNameAsync(services.GetRequiredService<JobListing>(), jobId, services.GetRequiredService<TimeProvider>().GetUtcNow(), cancellationToken);
+            if (named.Count > 1)
+            {
+                // A file run twice names two jobs alike: the newest is the one a user means, as with 'git show'.
+                await errors.WriteLineAsync($"promptq: {named.Count} jobs are named '{jobId}'; showing the newest, {named[0].Id}. The others: {string.Join(", ", named.Skip(1).Select(j => j.Id))}.");
+            }
+
+            result = named.Count > 0 ? await results.GetAsync(named[0].Id, cancellationToken) : null;
+        }
+
+        if (result is null)
+        {
+            await errors.WriteLineAsync($"promptq: no job '{jobId}' in this storage account (looked for as an id, and as a name among the jobs of the last {NameWindow.TotalDays:0} days).");
             return Promptq.ExitUsage;
         }
 
         await JobPrinter.PrintFullAsync(result, output);
         return Promptq.ExitOk;
+    }
+
+    /// <summary>How far back a name is looked for: the index is by day, so this bounds the rows read.</summary>
+    private static readonly TimeSpan NameWindow = TimeSpan.FromDays(30);
+
+    private const int MaxNamePages = 20;
+
+    private static async Task<List<JobListItem>> FindByNameAsync(JobListing listing, string name, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var found = new List<JobListItem>();
+        var query = new JobListQuery { Since = now - NameWindow, Top = ListLimits.MaxTop };
+        for (var page = 0; page < MaxNamePages; page++)
+        {
+            var result = await listing.ListAsync(query, cancellationToken);
+            found.AddRange(result.Items.Where(item => string.Equals(item.Name, name, StringComparison.Ordinal)));
+            if (result.Continuation is null || !IndexCursor.TryDecode(result.Continuation, out var next))
+            {
+                break;
+            }
+
+            query = query with { Continuation = next };
+        }
+
+        return found;
     }
 }

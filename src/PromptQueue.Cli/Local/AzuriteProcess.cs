@@ -5,7 +5,11 @@ using System.Text.RegularExpressions;
 namespace PromptQueue.Cli.Local;
 
 /// <summary>Thrown when Azurite cannot be started; the message says what to do about it.</summary>
-public sealed class AzuriteUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class AzuriteUnavailableException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>Azurite could not listen because a port was in use.</summary>
+    public bool PortInUse { get; init; }
+}
 
 /// <summary>An Azurite storage emulator run from the repository's <c>node_modules</c>, stopped gracefully on dispose.</summary>
 /// <remarks>
@@ -80,6 +84,27 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
     /// Starts Azurite. With no <paramref name="dataDirectory"/> it keeps everything in memory; port 0 picks a free port.
     /// </summary>
     public static async Task<AzuriteProcess> StartAsync(string? dataDirectory, int blobPort, int queuePort, int tablePort, CancellationToken cancellationToken)
+    {
+        // An Azurite that a promptq just stopped (or that outlived a killed one) still saves its files and closes its
+        // servers for a moment: a port in use is waited out, briefly, before it counts as taken for good.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(dataDirectory, blobPort, queuePort, tablePort, cancellationToken);
+            }
+            catch (AzuriteUnavailableException ex) when (ex.PortInUse && attempt < PortInUseAttempts)
+            {
+                await Task.Delay(PortInUseRetryDelay, cancellationToken);
+            }
+        }
+    }
+
+    private const int PortInUseAttempts = 20;
+
+    private static readonly TimeSpan PortInUseRetryDelay = TimeSpan.FromMilliseconds(500);
+
+    private static async Task<AzuriteProcess> StartOnceAsync(string? dataDirectory, int blobPort, int queuePort, int tablePort, CancellationToken cancellationToken)
     {
         var script = FindAzuriteScript()
             ?? throw new AzuriteUnavailableException(
@@ -201,7 +226,10 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
                 if (line is null)
                 {
                     var stderr = await errors;
-                    throw new AzuriteUnavailableException($"Azurite exited before it was ready (a port may be in use).{Environment.NewLine}{output}{stderr}".TrimEnd());
+                    throw new AzuriteUnavailableException($"Azurite exited before it was ready (a port may be in use).{Environment.NewLine}{output}{stderr}".TrimEnd())
+                    {
+                        PortInUse = (output + stderr).Contains("EADDRINUSE", StringComparison.Ordinal),
+                    };
                 }
 
                 output.AppendLine(line);

@@ -55,6 +55,29 @@ public sealed partial class PromptqEndToEndTests(AzuriteFixture azurite) : IDisp
     }
 
     [Fact]
+    public async Task Run_JobsWithNames_ShowsEachNameAndShowFindsAJobByIt()
+    {
+        // Arrange: a file like samples/prompts.jsonl, whose lines name themselves with an id.
+        var file = Path.Combine(_workDirectory, "named.jsonl");
+        await File.WriteAllLinesAsync(file, ["""{"id":"sample-haiku","prompt":"Write a haiku about queues."}""", """{"id":"sample-sum","prompt":"What is 2+2?"}"""]);
+        var environment = PromptqProcess.IsolatedStorage(azurite);
+
+        // Act
+        var run = await PromptqProcess.RunAsync(environment, "run", file);
+        var show = await PromptqProcess.RunAsync(environment, "show", "sample-haiku");
+        var unknown = await PromptqProcess.RunAsync(environment, "show", "no-such-name");
+
+        // Assert
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.Output}\n{run.Errors}");
+        Assert.Matches(@"== job-[0-9a-z]+ \(sample-haiku\)  Completed", run.Output);
+        Assert.True(show.ExitCode == 0, $"exit {show.ExitCode}\n{show.Output}\n{show.Errors}");
+        Assert.Contains("Completed", show.Output, StringComparison.Ordinal);
+        Assert.Contains("haiku about queues", show.Output, StringComparison.Ordinal);
+        Assert.Equal(Promptq.ExitUsage, unknown.ExitCode);
+        Assert.Contains("no job 'no-such-name' in this storage account (looked for as an id, and as a name", unknown.Errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_StorageUnreachable_EndsWithAClearMessageAndNoStackTrace()
     {
         // Arrange: a port that nothing listens on.

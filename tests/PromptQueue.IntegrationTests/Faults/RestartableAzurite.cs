@@ -35,11 +35,37 @@ internal sealed class RestartableAzurite(string dataDirectory) : IAsyncDisposabl
 
     public async ValueTask DisposeAsync() => await StopAsync();
 
-    /// <summary>A port that is free now; Azurite binds it moments later (ports for a restart must be known up front).</summary>
+    /// <summary>
+    /// A port that is free now, for an Azurite that binds it later and again after each restart. It comes from below
+    /// the kernel's ephemeral range: a port from that range can be taken meanwhile as the source port of any outgoing
+    /// connection (the storage SDK's own, to this very Azurite), and the restart then fails with EADDRINUSE.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var below = EphemeralRangeStart();
+        for (var attempt = 0; attempt < 1000; attempt++)
+        {
+            var port = Random.Shared.Next(11_000, below);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: try another.
+            }
+        }
+
+        throw new InvalidOperationException($"No free port between 11000 and {below}.");
+    }
+
+    private static int EphemeralRangeStart()
+    {
+        const string range = "/proc/sys/net/ipv4/ip_local_port_range";
+        return File.Exists(range) && int.TryParse(File.ReadAllText(range).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0], out var start) && start > 12_000
+            ? start
+            : 32_768;
     }
 }
