@@ -57,6 +57,11 @@ public sealed class LocalEnvironment : IAsyncDisposable
             {
                 await environment.StartSimulatorAsync(configuration, notices, cancellationToken);
             }
+            else if (!needsModel && WouldSimulate(configuration))
+            {
+                // budget, usage and the lists show the account local work runs on: the simulator's, without a key.
+                environment.UseSimulatorBudget(configuration);
+            }
             else if (configuration[ApiKeyVariable] is { Length: > 0 } apiKey)
             {
                 environment.Settings[$"{OpenRouterOptions.SectionName}:{nameof(OpenRouterOptions.ApiKey)}"] = apiKey;
@@ -153,6 +158,31 @@ public sealed class LocalEnvironment : IAsyncDisposable
             : throw new LocalSetupException($"{SettingName(AzuritePortsSetting)} must be three ports, BLOB,QUEUE,TABLE (for example 10000,10001,10002), not '{text}'.");
     }
 
+    /// <summary>Points the budget at the simulator's own account and limits; returns the limits.</summary>
+    private (int PerMinute, int PerDay) UseSimulatorBudget(IConfiguration configuration)
+    {
+        var budget = configuration.GetSection(BudgetOptions.SectionName);
+        var perMinute = budget.GetValue<int?>(nameof(BudgetOptions.RequestsPerMinute)) ?? new BudgetOptions().RequestsPerMinute;
+        var perDay = budget.GetValue<int?>(nameof(BudgetOptions.RequestsPerDay)) ?? SimulatorRequestsPerDay;
+        Settings[$"{BudgetOptions.SectionName}:{nameof(BudgetOptions.Account)}"] = budget[nameof(BudgetOptions.Account)] ?? BudgetOptions.SimulatorAccount;
+        Settings[$"{BudgetOptions.SectionName}:{nameof(BudgetOptions.RequestsPerMinute)}"] = perMinute.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Settings[$"{BudgetOptions.SectionName}:{nameof(BudgetOptions.RequestsPerDay)}"] = perDay.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return (perMinute, perDay);
+    }
+
+    /// <summary>What <see cref="DecideSimulator"/> would decide, without refusing: for commands that call no model.</summary>
+    private static bool WouldSimulate(IConfiguration configuration)
+    {
+        try
+        {
+            return DecideSimulator(configuration);
+        }
+        catch (LocalSetupException)
+        {
+            return false;
+        }
+    }
+
     private static string SettingName(string key) => key.Replace(":", "__", StringComparison.Ordinal);
 
     /// <summary>The built-in simulator's account admits this many requests a UTC day unless the budget says otherwise.</summary>
@@ -166,13 +196,8 @@ public sealed class LocalEnvironment : IAsyncDisposable
     {
         // Simulated calls are metered on an account of their own, with the simulator's limits: the same numbers on
         // both sides, so the budget paces exactly as the simulator enforces. Limits set in the budget's settings win.
-        var budget = configuration.GetSection(BudgetOptions.SectionName);
-        var perMinute = budget.GetValue<int?>(nameof(BudgetOptions.RequestsPerMinute)) ?? new BudgetOptions().RequestsPerMinute;
-        var perDay = budget.GetValue<int?>(nameof(BudgetOptions.RequestsPerDay)) ?? SimulatorRequestsPerDay;
+        var (perMinute, perDay) = UseSimulatorBudget(configuration);
         _simulator = await OpenRouterSimulator.StartAsync(new SimulatorOptions { RequestsPerMinute = perMinute, RequestsPerDay = perDay }, cancellationToken);
-        Settings[$"{BudgetOptions.SectionName}:{nameof(BudgetOptions.Account)}"] = budget[nameof(BudgetOptions.Account)] ?? BudgetOptions.SimulatorAccount;
-        Settings[$"{BudgetOptions.SectionName}:{nameof(BudgetOptions.RequestsPerMinute)}"] = perMinute.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        Settings[$"{BudgetOptions.SectionName}:{nameof(BudgetOptions.RequestsPerDay)}"] = perDay.ToString(System.Globalization.CultureInfo.InvariantCulture);
         Settings[$"{OpenRouterOptions.SectionName}:{nameof(OpenRouterOptions.BaseUrl)}"] = _simulator.BaseUrl.ToString();
         await notices.WriteLineAsync(
             $"""

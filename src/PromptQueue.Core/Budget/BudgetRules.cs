@@ -119,11 +119,31 @@ public static class BudgetRules
     }
 
     /// <summary>Pauses every instance until <paramref name="until"/>, keeping a longer pause already in place.</summary>
-    public static BudgetState Pause(BudgetState state, DateTimeOffset until, string reason)
+    /// <param name="state">The budget.</param>
+    /// <param name="until">The end of the pause.</param>
+    /// <param name="reason">Why, in words.</param>
+    /// <param name="key">The fingerprint of the key the account refused, if a key was at fault.</param>
+    public static BudgetState Pause(BudgetState state, DateTimeOffset until, string reason, string? key = null)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return state.PausedUntil >= until ? state : state with { PausedUntil = until, PauseReason = reason };
+        return state.PausedUntil >= until && state.PausedKey == key ? state : state with { PausedUntil = until, PauseReason = reason, PausedKey = key };
     }
+
+    /// <summary>
+    /// The budget as a worker using <paramref name="key"/> sees it: a pause for another key (the one that was fixed)
+    /// is lifted. A pause that names no key holds everyone.
+    /// </summary>
+    public static BudgetState ForKey(BudgetState state, string? key)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return key is not null && state.PausedKey is { } paused && paused != key
+            ? state with { PausedUntil = null, PauseReason = null, PausedKey = null }
+            : state;
+    }
+
+    /// <summary>A short, one-way fingerprint of an API key: enough to tell keys apart, never enough to recover one.</summary>
+    public static string? KeyFingerprint(string? apiKey) =>
+        string.IsNullOrEmpty(apiKey) ? null : Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(apiKey)))[..12];
 
     /// <summary>The latest of the given moments, ignoring those not set.</summary>
     internal static DateTimeOffset Latest(DateTimeOffset first, params DateTimeOffset?[] others)

@@ -28,4 +28,10 @@ public sealed record BudgetState
     public DateTimeOffset? PausedUntil { get; init; }
 
     public string? PauseReason { get; init; }
+
+    /// <summary>
+    /// Which API key the account refused (<see cref="BudgetRules.KeyFingerprint"/>): a pause holds only workers that
+    /// use that key, so fixing the key lifts it at once instead of when it runs out.
+    /// </summary>
+    public string? PausedKey { get; init; }
 }

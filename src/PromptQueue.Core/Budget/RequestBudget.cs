@@ -5,8 +5,16 @@ using PromptQueue.Core.OpenRouter;
 namespace PromptQueue.Core.Budget;
 
 /// <summary>The request budget shared by every instance and host: asks for slots, and passes on what 429s teach.</summary>
-public sealed partial class RequestBudget(IBudgetStore store, IOptions<BudgetOptions> options, TimeProvider time, ILogger<RequestBudget> logger)
+public sealed partial class RequestBudget(
+    IBudgetStore store,
+    IOptions<BudgetOptions> options,
+    TimeProvider time,
+    ILogger<RequestBudget> logger,
+    IOptions<OpenRouterOptions>? openRouter = null)
 {
+    /// <summary>This worker's key, as a fingerprint: a pause for a refused key holds only the workers that use it.</summary>
+    private readonly string? _key = BudgetRules.KeyFingerprint(openRouter?.Value.ApiKey);
+
     /// <summary>Conflicting writes mean other instances are spending slots; past this many in a row, stop and defer.</summary>
     private const int MaxConflicts = 20;
 
@@ -21,7 +29,7 @@ public sealed partial class RequestBudget(IBudgetStore store, IOptions<BudgetOpt
         for (var conflicts = 0; conflicts < MaxConflicts; conflicts++)
         {
             var (state, version) = await store.ReadAsync(cancellationToken);
-            var (decision, spent) = BudgetRules.Decide(state, time.GetUtcNow(), _options);
+            var (decision, spent) = BudgetRules.Decide(BudgetRules.ForKey(state, _key), time.GetUtcNow(), _options);
             // A failed write means another instance took the slot between our read and write: read again.
             if (spent is null || await store.TryWriteAsync(spent, version, cancellationToken))
             {
@@ -38,14 +46,18 @@ public sealed partial class RequestBudget(IBudgetStore store, IOptions<BudgetOpt
         UpdateAsync(state => BudgetRules.LearnFrom(state, rateLimited, time.GetUtcNow(), _options), cancellationToken);
 
     /// <summary>Holds every instance off until <paramref name="until"/>: the API refused the account itself.</summary>
-    public Task PauseAsync(DateTimeOffset until, string reason, CancellationToken cancellationToken) =>
-        UpdateAsync(state => BudgetRules.Pause(state, until, reason), cancellationToken);
+    /// <param name="until">The end of the pause.</param>
+    /// <param name="reason">Why, in words.</param>
+    /// <param name="keyAtFault">True when the key was refused (401): workers with another key are not held.</param>
+    /// <param name="cancellationToken">Stops the write.</param>
+    public Task PauseAsync(DateTimeOffset until, string reason, bool keyAtFault, CancellationToken cancellationToken) =>
+        UpdateAsync(state => BudgetRules.Pause(state, until, reason, keyAtFault ? _key : null), cancellationToken);
 
     /// <summary>The budget as it stands, with today's count rolled over if the day has changed.</summary>
     public async Task<BudgetState> ReadAsync(CancellationToken cancellationToken)
     {
         var (state, _) = await store.ReadAsync(cancellationToken);
-        return BudgetRules.RollOver(state, time.GetUtcNow());
+        return BudgetRules.RollOver(BudgetRules.ForKey(state, _key), time.GetUtcNow());
     }
 
     private async Task UpdateAsync(Func<BudgetState, BudgetState> change, CancellationToken cancellationToken)

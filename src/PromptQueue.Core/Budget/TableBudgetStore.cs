@@ -44,6 +44,7 @@ public sealed class TableBudgetStore : IBudgetStore
             LearnedRequestsPerDay = entity.GetInt32(nameof(BudgetState.LearnedRequestsPerDay)),
             PausedUntil = entity.GetDateTimeOffset(nameof(BudgetState.PausedUntil)),
             PauseReason = entity.GetString(nameof(BudgetState.PauseReason)),
+            PausedKey = entity.GetString(nameof(BudgetState.PausedKey)),
         };
         return (state, entity.ETag.ToString());
     }
@@ -62,6 +63,7 @@ public sealed class TableBudgetStore : IBudgetStore
             [nameof(BudgetState.LearnedRequestsPerDay)] = state.LearnedRequestsPerDay,
             [nameof(BudgetState.PausedUntil)] = state.PausedUntil,
             [nameof(BudgetState.PauseReason)] = state.PauseReason,
+            [nameof(BudgetState.PausedKey)] = state.PausedKey,
         };
 
         try

@@ -700,7 +700,7 @@ public sealed partial class JobProcessor(
             402 => "; add credits to the OpenRouter account",
             _ => "",
         };
-        await budget.PauseAsync(until, $"OpenRouter refused the account (HTTP {error.HttpStatus}): {error.Message.TrimEnd('.')}{fix}", cancellationToken);
+        await budget.PauseAsync(until, $"OpenRouter refused the account (HTTP {error.HttpStatus}): {error.Message.TrimEnd('.')}{fix}", keyAtFault: error.HttpStatus == 401, cancellationToken);
         return await WaitAsync(record, Spread(until), "AccountProblem", error, cancellationToken);
     }
 

@@ -208,7 +208,7 @@ public sealed class RequestBudgetTests
         var until = Start.AddMinutes(5);
 
         // Act
-        await budget.PauseAsync(until, "HTTP 401: invalid key", CancellationToken.None);
+        await budget.PauseAsync(until, "HTTP 401: invalid key", keyAtFault: false, CancellationToken.None);
         var duringPause = await other.AcquireAsync(CancellationToken.None);
         _time.SetUtcNow(until);
         var afterPause = await other.AcquireAsync(CancellationToken.None);
@@ -216,6 +216,28 @@ public sealed class RequestBudgetTests
         // Assert
         Assert.Equal(new BudgetDeferred(until, BudgetWait.Paused, "HTTP 401: invalid key"), duringPause);
         Assert.IsType<BudgetGranted>(afterPause);
+    }
+
+    [Fact]
+    public async Task PauseAsync_KeyRefused_HoldsWorkersWithThatKeyButNotOnesWithTheFixedKey()
+    {
+        // Arrange: a worker whose key OpenRouter refused, then the same account with the key fixed.
+        var wrong = KeyedBudget("sk-or-v1-wrong");
+        var sameWrong = KeyedBudget("sk-or-v1-wrong");
+        var fixedKey = KeyedBudget("sk-or-v1-right");
+        var until = Start.AddMinutes(5);
+
+        // Act
+        await wrong.PauseAsync(until, "HTTP 401: User not found", keyAtFault: true, CancellationToken.None);
+        var withWrongKey = await sameWrong.AcquireAsync(CancellationToken.None);
+        var withFixedKey = await fixedKey.AcquireAsync(CancellationToken.None);
+        var afterFix = await sameWrong.ReadAsync(CancellationToken.None);
+
+        // Assert: the fixed key runs at once, and its write lifts the pause for everyone.
+        Assert.IsType<BudgetDeferred>(withWrongKey);
+        Assert.IsType<BudgetGranted>(withFixedKey);
+        Assert.Null(afterFix.PausedUntil);
+        Assert.DoesNotContain("sk-or-v1", (await _store.ReadAsync(CancellationToken.None)).State.PausedKey ?? "", StringComparison.Ordinal);
     }
 
     [Fact]
@@ -231,4 +253,7 @@ public sealed class RequestBudgetTests
     }
 
     private RequestBudget Budget(BudgetOptions options) => new(_store, Options.Create(options), _time, NullLogger<RequestBudget>.Instance);
+
+    private RequestBudget KeyedBudget(string apiKey) =>
+        new(_store, Options.Create(new BudgetOptions()), _time, NullLogger<RequestBudget>.Instance, Options.Create(new PromptQueue.Core.OpenRouter.OpenRouterOptions { ApiKey = apiKey }));
 }

@@ -78,6 +78,30 @@ public sealed partial class PromptqEndToEndTests(AzuriteFixture azurite) : IDisp
     }
 
     [Fact]
+    public async Task Run_OnTheSimulator_SpendsTheSimulatorsBudgetNeverTheRealAccounts()
+    {
+        // Arrange: the real account's budget for today is spent.
+        var file = Path.Combine(_workDirectory, "two.jsonl");
+        await File.WriteAllLinesAsync(file, ["""{"prompt":"One"}""", """{"prompt":"Two"}"""]);
+        var environment = PromptqProcess.IsolatedStorage(azurite);
+        environment.Remove("Budget__RequestsPerMinute");
+        var budget = new TableServiceClient(azurite.ConnectionString).GetTableClient(environment["Budget__Table"]);
+        await budget.CreateIfNotExistsAsync();
+        var today = TimeProvider.System.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        await budget.UpsertEntityAsync(new TableEntity("budget", "openrouter") { ["Day"] = today, ["DayUsed"] = 50 });
+
+        // Act
+        var run = await PromptqProcess.RunAsync(environment, "run", file);
+
+        // Assert: both jobs ran, on the simulator's own account; the real account's count is as it was.
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.Output}\n{run.Errors}");
+        Assert.Contains("Done: 2 completed, 0 not completed", run.Output, StringComparison.Ordinal);
+        Assert.Contains("metered apart from the real account: 20 a minute, 1000 a day", run.Errors, StringComparison.Ordinal);
+        Assert.Equal(50, (await budget.GetEntityAsync<TableEntity>("budget", "openrouter")).Value.GetInt32("DayUsed"));
+        Assert.Equal(2, (await budget.GetEntityAsync<TableEntity>("budget", "simulator")).Value.GetInt32("DayUsed"));
+    }
+
+    [Fact]
     public async Task Run_StorageUnreachable_EndsWithAClearMessageAndNoStackTrace()
     {
         // Arrange: a port that nothing listens on.

@@ -14,6 +14,52 @@ namespace PromptQueue.IntegrationTests.Cli;
 public sealed partial class ServeCommandTests(AzuriteFixture azurite)
 {
     [Fact]
+    public async Task ManagementCommands_OnLocalStorageAndWithUrl_PrintTheSameAndActOnTheSameJobs()
+    {
+        // Arrange: one job the provider refuses (400, so it fails for good) and one that completes.
+        var environment = PromptqProcess.IsolatedStorage(azurite, "manage");
+        using var serve = PromptqProcess.Start(environment, "serve", "--dev", "--urls", "http://127.0.0.1:0");
+        var (baseAddress, _) = await ReadServingLineAsync(serve);
+        var url = baseAddress[..^"/api".Length];
+        using var client = new HttpClient { BaseAddress = new Uri(baseAddress + "/") };
+        var failed = await SubmitAndWaitAsync(client, "Refuse this [[sim:status=400]]");
+        var completed = await SubmitAndWaitAsync(client, "Answer this");
+
+        // Act
+        var status = failed.Status.ToString();
+        var local = await PromptqProcess.RunAsync(environment, "jobs", "list", "--status", status);
+        var remote = await PromptqProcess.RunAsync(environment, "jobs", "list", "--status", status, "--url", url);
+        var budgetLocal = await PromptqProcess.RunAsync(environment, "budget");
+        var budgetRemote = await PromptqProcess.RunAsync(environment, "budget", "--url", url);
+        var usage = await PromptqProcess.RunAsync(environment, "usage", "--json", "--url", url);
+        var cancelDone = await PromptqProcess.RunAsync(environment, "cancel", completed.Id, "--url", url);
+        var retry = await PromptqProcess.RunAsync(environment, "retry", failed.Id);
+        await PromptqProcess.SignalAsync(serve, "TERM", "serve");
+
+        // Assert: the same lines either way, the refused job listed and the completed one not.
+        Assert.True(local.ExitCode == 0, local.Errors);
+        Assert.True(remote.ExitCode == 0, remote.Errors);
+        Assert.Equal(local.Output, remote.Output);
+        Assert.Contains(failed.Id, local.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(completed.Id, local.Output, StringComparison.Ordinal);
+        Assert.Contains("Today (", budgetLocal.Output, StringComparison.Ordinal);
+        Assert.Equal(budgetLocal.Output.Split('\n')[0], budgetRemote.Output.Split('\n')[0]);
+        Assert.Contains("\"jobs\": 1", usage.Output, StringComparison.Ordinal);
+        Assert.Equal(Promptq.ExitUsage, cancelDone.ExitCode);
+        Assert.Contains("only Queued or Waiting jobs can be cancelled", cancelDone.Errors, StringComparison.Ordinal);
+        Assert.True(retry.ExitCode == 0, retry.Errors);
+        Assert.Contains($"{failed.Id}: Queued", retry.Output, StringComparison.Ordinal);
+    }
+
+    private static async Task<JobView> SubmitAndWaitAsync(HttpClient client, string prompt)
+    {
+        using var submitted = await client.PostAsync("jobs", new StringContent(JsonSerializer.Serialize(new { prompt }), Encoding.UTF8, "application/json"));
+        var accepted = JsonSerializer.Deserialize<JobAccepted>(await submitted.Content.ReadAsStringAsync(), ContractJson.Options)!;
+        using var polled = await client.GetAsync($"jobs/{accepted.Id}?wait=60");
+        return JsonSerializer.Deserialize<JobView>(await polled.Content.ReadAsStringAsync(), ContractJson.Options)!;
+    }
+
+    [Fact]
     public async Task Serve_WithKey_AcceptsAJobRunsItAndAnswersTheLongPoll()
     {
         // Arrange
