@@ -127,34 +127,31 @@ public static class PromptqCommandLine
     {
         var file = new Argument<string>("FILE") { Description = "A JSON file with one job, or - for standard input." };
         var wait = new Option<bool>("--wait") { Description = "Wait for the job and print its answer and reasoning." };
-        var command = new Command("submit", "Submit one job to a running PromptQueue and print its id.") { file, wait };
-        var remote = AddRemoteOptions(command, required: true);
-        command.SetAction((parse, cancellationToken) =>
-            Remote(context, parse, remote, "submit", parse.GetRequiredValue(file), (client, target, ct) =>
-                SubmitCommand.ExecuteAsync(client, target with { Wait = parse.GetValue(wait) }, context.Console.Input, context.Console.Output, ct), cancellationToken));
-        return command;
+        return OverHttp(context, new Command("submit", "Submit one job to a running PromptQueue and print its id.") { file, wait }, file, (client, target, parse, ct) =>
+            SubmitCommand.ExecuteAsync(client, target with { Wait = parse.GetValue(wait) }, context.Console.Input, context.Console.Output, ct));
     }
 
     private static Command StatusCommandLine(PromptqContext context)
     {
         var job = JobIdArgument("The job's id.");
         var json = new Option<bool>("--json") { Description = "Print the API's JobView as JSON." };
-        var command = new Command("status", "Print a job's status, usage, error and answer.") { job, json };
-        var remote = AddRemoteOptions(command, required: true);
-        command.SetAction((parse, cancellationToken) =>
-            Remote(context, parse, remote, "status", parse.GetRequiredValue(job), (client, target, ct) =>
-                StatusCommand.ExecuteAsync(client, target with { Json = parse.GetValue(json) }, context.Console.Output, context.Console.Errors, ct), cancellationToken));
-        return command;
+        return OverHttp(context, new Command("status", "Print a job's status, usage, error and answer.") { job, json }, job, (client, target, parse, ct) =>
+            StatusCommand.ExecuteAsync(client, target with { Json = parse.GetValue(json) }, context.Console.Output, context.Console.Errors, ct));
     }
 
     private static Command WatchCommandLine(PromptqContext context)
     {
         var job = JobIdArgument("The job's id.");
-        var command = new Command("watch", "Show a live status line until the job ends; exit 0 if it completed, 3 if not.") { job };
+        return OverHttp(context, new Command("watch", "Show a live status line until the job ends; exit 0 if it completed, 3 if not.") { job }, job, (client, target, _, ct) =>
+            WatchCommand.ExecuteAsync(client, target, context.Console.Output, ct));
+    }
+
+    /// <summary>A command that only talks to a running app: <c>--url</c> and <c>--key</c>, then <paramref name="run"/>.</summary>
+    private static Command OverHttp(PromptqContext context, Command command, Argument<string> target, Func<PromptQueueClient, ApiArguments, ParseResult, CancellationToken, Task<int>> run)
+    {
         var remote = AddRemoteOptions(command, required: true);
         command.SetAction((parse, cancellationToken) =>
-            Remote(context, parse, remote, "watch", parse.GetRequiredValue(job), (client, target, ct) =>
-                WatchCommand.ExecuteAsync(client, target, context.Console.Output, ct), cancellationToken));
+            Remote(context, parse, remote, command.Name, parse.GetRequiredValue(target), (client, arguments, ct) => run(client, arguments, parse, ct), cancellationToken));
         return command;
     }
 
