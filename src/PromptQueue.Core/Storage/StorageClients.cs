@@ -77,7 +77,8 @@ public static class StorageClients
         catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)
         {
             throw new StorageConnectionException(
-                $"{connectionName} is not a storage connection string ({ex.Message.Split('\n', 2)[0].Trim()}). Use the form in the Azure portal's " +
+                // The SDK's message quotes parts of the string, which may be a key pasted in the wrong place: not shown.
+                $"{connectionName} is not a storage connection string (KEY=VALUE pairs such as AccountName=...;AccountKey=...). Use the form in the Azure portal's " +
                 "'Access keys' page, UseDevelopmentStorage=true for Azurite, or unset it to let promptq start Azurite.", ex);
         }
     }

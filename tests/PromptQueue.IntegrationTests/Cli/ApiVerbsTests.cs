@@ -226,6 +226,19 @@ public sealed class ApiVerbsTests : IAsyncLifetime
         Assert.Empty(_server.Requests);
     }
 
+    [Fact]
+    public async Task Status_NotAJobId_SaysSoOnOneLineAndExitsWithUsage()
+    {
+        // Act
+        var result = await RunAsync(Stream.Null, "status", "bad id!", "--url", _server.Url.ToString());
+
+        // Assert
+        Assert.Equal(Promptq.ExitUsage, result.ExitCode);
+        Assert.StartsWith("promptq: 'bad id!' is not a job id", result.Errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Errors, StringComparison.Ordinal);
+        Assert.Empty(_server.Requests);
+    }
+
     [Theory]
     [InlineData("--help")]
     [InlineData("help")]

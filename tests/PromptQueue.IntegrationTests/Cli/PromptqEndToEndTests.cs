@@ -219,6 +219,19 @@ public sealed partial class PromptqEndToEndTests(AzuriteFixture azurite) : IDisp
     }
 
     [Fact]
+    public async Task Show_StorageSettingNotAConnectionString_NamesTheSettingOnOneLine()
+    {
+        // Act
+        var show = await PromptqProcess.RunAsync(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = "garbage" }, "show", "job-1");
+
+        // Assert
+        Assert.Equal(Promptq.ExitConfig, show.ExitCode);
+        Assert.StartsWith("promptq: AzureWebJobsStorage is not a storage connection string", show.Errors, StringComparison.Ordinal);
+        Assert.Single(show.Errors.Trim().Split('\n'));
+        Assert.DoesNotContain("garbage", show.Errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Show_UnknownJob_SaysSo()
     {
         // Act
