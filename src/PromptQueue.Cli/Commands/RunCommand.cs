@@ -134,7 +134,7 @@ public static class RunCommand
                 "keep 'promptq work' or the Functions app running and they complete.");
         }
 
-        await output.WriteLineAsync($"See any job in full, with its whole reasoning trace: promptq show <job id>. All results as JSONL: promptq batch results {header.BatchId}");
+        await output.WriteLineAsync($"See any job in full, with its whole reasoning trace: promptq show <job id or name>. All results as JSONL: promptq batch results {header.BatchId}");
         // A skipped line is a job the user asked for and did not get: the run did not do everything.
         return header.Completed == header.Items && skipped == 0 ? Promptq.ExitOk : Promptq.ExitJobsFailed;
     }
