@@ -96,13 +96,9 @@ public sealed partial class WebhookDeliverer(
         return Count(WebhookOutcome.RetryScheduled);
     }
 
-    /// <summary>Exponential backoff with jitter: between half and all of base x 2^(attempt-1), capped.</summary>
-    private TimeSpan Backoff(int attempt)
-    {
-        var full = _options.RetryBaseDelay * Math.Pow(2, Math.Min(attempt - 1, 20));
-        var capped = full < _options.RetryMaxDelay ? full : _options.RetryMaxDelay;
-        return capped * (0.5 + (Random.Shared.NextDouble() / 2));
-    }
+    /// <summary>Between half and all of base x 2^(attempt-1), capped: a receiver that is down is not asked again much sooner.</summary>
+    private TimeSpan Backoff(int attempt) =>
+        Core.Backoff.Delay(attempt, _options.RetryBaseDelay, _options.RetryMaxDelay, BackoffJitter.Equal, Random.Shared);
 
     private async Task<(int? Status, string? Failure)> PostAsync(WebhookNoticeMessage message, CancellationToken cancellationToken)
     {

@@ -94,9 +94,9 @@ public sealed class ParentJobs(JobStore store, IOptions<JobLimits> limits, IOpti
     /// <summary>How long a child waits before it looks at an unfinished parent again: doubling, up to a cap.</summary>
     public TimeSpan NextWait(int parentWaits)
     {
+        // No jitter: each child polls its own parent, so children do not contend with one another.
         var settings = options.Value;
-        var doubled = settings.ParentWaitBaseDelay * Math.Pow(2, Math.Clamp(parentWaits - 1, 0, 20));
-        return doubled < settings.ParentWaitMaxDelay ? doubled : settings.ParentWaitMaxDelay;
+        return Backoff.Delay(parentWaits, settings.ParentWaitBaseDelay, settings.ParentWaitMaxDelay, BackoffJitter.None, Random.Shared);
     }
 
     private async Task<IReadOnlyList<ChatMessage>> HistoryOfAsync(JobRecord parent, CancellationToken cancellationToken)

@@ -29,14 +29,10 @@ public static class RetryDelay
         return wait < MinimumWait ? MinimumWait : wait;
     }
 
-    /// <summary>Exponential backoff with full jitter: spreads retries of many jobs instead of synchronising them.</summary>
+    /// <summary>Exponential backoff with full jitter (<see cref="Backoff"/>): spreads retries of many jobs instead of synchronising them.</summary>
     public static TimeSpan FullJitter(int attempts, PromptQueueOptions options, Random random)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(random);
-        var exponent = Math.Clamp(attempts - 1, 0, 30);
-        var ceiling = Math.Min(options.RetryMaxDelay.TotalMilliseconds, options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, exponent));
-        return TimeSpan.FromMilliseconds(random.NextDouble() * ceiling);
+        return Backoff.Delay(attempts, options.RetryBaseDelay, options.RetryMaxDelay, BackoffJitter.Full, random);
     }
-
 }
