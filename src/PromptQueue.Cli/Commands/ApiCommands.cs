@@ -63,7 +63,7 @@ public static class ApiCommands
             : $"PromptQueue at {arguments.Url} refused the key ({(int)api.StatusCode}): check {KeyVariable} (or --key).", Promptq.ExitUnavailable),
         // A problem document (no raw body kept) is the API's own "unknown id"; a bare 404 means a wrong URL, said below.
         PromptQueueApiException { StatusCode: HttpStatusCode.NotFound, ResponseBody: null } when arguments.Verb != "submit" =>
-            ($"no {(arguments.Verb.Contains("batch", StringComparison.Ordinal) ? "batch" : "job")} '{arguments.Target}' at {arguments.Url}.", Promptq.ExitUsage),
+            ($"no job '{arguments.Target}' at {arguments.Url}.", Promptq.ExitUsage),
         PromptQueueApiException api when (int)api.StatusCode is >= 400 and < 500 => (api.Message, Promptq.ExitUsage),
         PromptQueueApiException api => (api.Message, Promptq.ExitUnavailable),
         InvalidDataException => ($"PromptQueue at {arguments.Url} sent an answer this promptq cannot read: {ex.Message}", Promptq.ExitUnavailable),

@@ -39,27 +39,24 @@ public static class ShowCommand
         return Promptq.ExitOk;
     }
 
-    /// <summary>How far back a name is looked for: the index is by day, so this bounds the rows read.</summary>
+    /// <summary>How far back a name is looked for: the index is by day, so this bounds the partitions read.</summary>
     private static readonly TimeSpan NameWindow = TimeSpan.FromDays(30);
 
-    private const int MaxNamePages = 20;
-
+    /// <summary>The jobs of that name, newest first; storage filters the index rows by name, so only matches come back.</summary>
     private static async Task<List<JobListItem>> FindByNameAsync(JobListing listing, string name, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var found = new List<JobListItem>();
-        var query = new JobListQuery { Since = now - NameWindow, Top = ListLimits.MaxTop };
-        for (var page = 0; page < MaxNamePages; page++)
+        var query = new JobListQuery { Since = now - NameWindow, Name = name, Top = ListLimits.MaxTop };
+        while (true)
         {
             var result = await listing.ListAsync(query, cancellationToken);
-            found.AddRange(result.Items.Where(item => string.Equals(item.Name, name, StringComparison.Ordinal)));
+            found.AddRange(result.Items);
             if (result.Continuation is null || !IndexCursor.TryDecode(result.Continuation, out var next))
             {
-                break;
+                return found;
             }
 
             query = query with { Continuation = next };
         }
-
-        return found;
     }
 }

@@ -20,7 +20,7 @@ public sealed class JobListing(CreatedJobs created, BatchStore batches, TimeProv
             ?? now - ListLimits.DefaultJobWindow;
         var start = query.Continuation ?? new IndexCursor(DayIndex.DayOf(now), null);
         var (rows, next) = await created.Index.PageAsync(
-            start, since, CreatedJobs.Filter(query.Statuses, query.BatchId), query.Top, ListLimits.MaxDaysPerPage, cancellationToken);
+            start, since, CreatedJobs.Filter(query.Statuses, query.BatchId, query.Name), query.Top, ListLimits.MaxDaysPerPage, cancellationToken);
         return new ListPage<JobListItem>(rows.Select(CreatedJobs.ToListItem).ToList(), next?.Encode());
     }
 }

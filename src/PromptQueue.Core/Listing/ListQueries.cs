@@ -23,6 +23,9 @@ public sealed record JobListQuery
     /// <summary>Only the jobs of this batch.</summary>
     public string? BatchId { get; init; }
 
+    /// <summary>Only the jobs with this name (a batch item's <c>custom_id</c>, or the <c>id</c> a file gave it).</summary>
+    public string? Name { get; init; }
+
     /// <summary>
     /// The oldest creation time listed. Null lists the last <see cref="ListLimits.DefaultJobWindow"/>, or with
     /// <see cref="BatchId"/> every job since the batch was created.

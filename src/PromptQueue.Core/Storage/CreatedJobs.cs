@@ -69,7 +69,7 @@ public sealed class CreatedJobs(TableServiceClient tables, IOptions<PromptQueueO
     }
 
     /// <summary>An OData filter on index rows: any of <paramref name="statuses"/> (all when empty), of one batch if given.</summary>
-    public static string? Filter(IReadOnlyCollection<JobStatus> statuses, string? batchId)
+    public static string? Filter(IReadOnlyCollection<JobStatus> statuses, string? batchId, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(statuses);
         var parts = new List<string>();
@@ -81,6 +81,11 @@ public sealed class CreatedJobs(TableServiceClient tables, IOptions<PromptQueueO
         if (batchId is not null)
         {
             parts.Add(TableClient.CreateQueryFilter($"BatchId eq {batchId}"));
+        }
+
+        if (name is not null)
+        {
+            parts.Add(TableClient.CreateQueryFilter($"Name eq {name}"));
         }
 
         return parts.Count == 0 ? null : string.Join(" and ", parts);
