@@ -48,7 +48,7 @@ public sealed partial class BatchDispatcher(
     /// <summary>A listing whose header never appeared belongs to a submission that died half-way; it is dropped after this.</summary>
     private static readonly TimeSpan OrphanListingAge = TimeSpan.FromDays(1);
 
-    private const int MaxClaimConflicts = 20;
+    private const int MaxClaimTries = 20;
 
     /// <summary>Items claimed per step: small enough that concurrent dispatchers interleave, large enough to be cheap.</summary>
     private const int ReleaseStep = 25;
@@ -109,28 +109,24 @@ public sealed partial class BatchDispatcher(
             return 0;
         }
 
-        for (var conflicts = 0; conflicts < MaxClaimConflicts; conflicts++)
-        {
-            var now = time.GetUtcNow();
-            var (window, version) = await store.ReadWindowAsync(cancellationToken);
-            if (window is null || now - window.Start >= _options.Interval * WindowShare)
+        return await OptimisticConcurrency.UpdateAsync(
+            async ct =>
             {
-                window = new ReleaseWindow(now, capacity, 0);
-            }
+                var now = time.GetUtcNow();
+                var (window, version) = await store.ReadWindowAsync(ct);
+                if (window is null || now - window.Start >= _options.Interval * WindowShare)
+                {
+                    window = new ReleaseWindow(now, capacity, 0);
+                }
 
-            var granted = Math.Min(wanted, window.Allowance - window.Used);
-            if (granted == 0)
-            {
-                return 0;
-            }
-
-            if (await store.TryWriteWindowAsync(window with { Used = Math.Max(0, window.Used + granted) }, version, cancellationToken))
-            {
-                return granted;
-            }
-        }
-
-        return 0;
+                var granted = Math.Min(wanted, window.Allowance - window.Used);
+                return granted == 0 || await store.TryWriteWindowAsync(window with { Used = Math.Max(0, window.Used + granted) }, version, ct)
+                    ? ConcurrencyStep.Done<int>(granted)
+                    : ConcurrencyStep.Conflict<int>();
+            },
+            MaxClaimTries,
+            () => 0,
+            cancellationToken);
     }
 
     private async Task<List<BatchHeader>> ReadActiveHeadersAsync(DateTimeOffset now, CancellationToken cancellationToken)
@@ -156,38 +152,45 @@ public sealed partial class BatchDispatcher(
     /// <summary>Claims up to <paramref name="wanted"/> items by moving the cursor (ETag), then releases them.</summary>
     private async Task<int> ClaimAndReleaseAsync(BatchHeader header, int wanted, CancellationToken cancellationToken)
     {
-        for (var conflicts = 0; conflicts < MaxClaimConflicts; conflicts++)
-        {
-            var start = header.NextIndex;
-            var count = Math.Min(wanted, header.Items - start);
-            if (header.Status != BatchStatus.Dispatching || count <= 0)
+        var current = header;
+        return await OptimisticConcurrency.UpdateAsync(
+            async ct =>
             {
+                var start = current.NextIndex;
+                var count = Math.Min(wanted, current.Items - start);
+                if (current.Status != BatchStatus.Dispatching || count <= 0)
+                {
+                    return ConcurrencyStep.Done<int>(0);
+                }
+
+                current.NextIndex = start + count;
+                if (current.NextIndex == current.Items)
+                {
+                    current.Status = BatchStatus.Running;
+                }
+
+                if (await store.TryClaimAsync(current, start, start + count, time.GetUtcNow() + _options.ClaimDuration, ct))
+                {
+                    await ReleaseAsync(current.BatchId, start, start + count, ct);
+                    return ConcurrencyStep.Done<int>(count);
+                }
+
+                // Another dispatcher moved the cursor (or the batch was cancelled): read it again and claim what is left.
+                if (await store.FindHeaderAsync(current.BatchId, ct) is not { } fresh)
+                {
+                    return ConcurrencyStep.Done<int>(0);
+                }
+
+                current = fresh;
+                return ConcurrencyStep.Conflict<int>();
+            },
+            MaxClaimTries,
+            () =>
+            {
+                LogContended(current.BatchId);
                 return 0;
-            }
-
-            header.NextIndex = start + count;
-            if (header.NextIndex == header.Items)
-            {
-                header.Status = BatchStatus.Running;
-            }
-
-            if (await store.TryClaimAsync(header, start, start + count, time.GetUtcNow() + _options.ClaimDuration, cancellationToken))
-            {
-                await ReleaseAsync(header.BatchId, start, start + count, cancellationToken);
-                return count;
-            }
-
-            // Another dispatcher moved the cursor (or the batch was cancelled): read it again and claim what is left.
-            if (await store.FindHeaderAsync(header.BatchId, cancellationToken) is not { } fresh)
-            {
-                return 0;
-            }
-
-            header = fresh;
-        }
-
-        LogContended(header.BatchId);
-        return 0;
+            },
+            cancellationToken);
     }
 
     private async Task<int> RecoverLapsedClaimsAsync(string batchId, CancellationToken cancellationToken)
@@ -259,5 +262,5 @@ public sealed partial class BatchDispatcher(
     [LoggerMessage(LogLevel.Warning, "Batch {BatchId}: item {Index} no longer passes validation and is rejected: {Error}")]
     private partial void LogItemRejected(string batchId, int index, string error);
 
-    private void LogContended(string batchId) => LogContendedCore(batchId, MaxClaimConflicts);
+    private void LogContended(string batchId) => LogContendedCore(batchId, MaxClaimTries);
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PromptQueue.Core.OpenRouter;
+using PromptQueue.Core.Storage;
 
 namespace PromptQueue.Core.Budget;
 
@@ -15,8 +16,8 @@ public sealed partial class RequestBudget(
     /// <summary>This worker's key, as a fingerprint: a pause for a refused key holds only the workers that use it.</summary>
     private readonly string? _key = BudgetRules.KeyFingerprint(openRouter?.Value.ApiKey);
 
-    /// <summary>Conflicting writes mean other instances are spending slots; past this many in a row, stop and defer.</summary>
-    private const int MaxConflicts = 20;
+    /// <summary>Conflicting writes mean other instances are spending slots; past this many tries in a row, stop and defer.</summary>
+    private const int MaxTries = 20;
 
     private readonly BudgetOptions _options = options.Value;
 
@@ -26,19 +27,23 @@ public sealed partial class RequestBudget(
     /// <summary>Spends a slot now or a few seconds ahead, or says when to come back. Never waits itself.</summary>
     public async Task<BudgetDecision> AcquireAsync(CancellationToken cancellationToken)
     {
-        for (var conflicts = 0; conflicts < MaxConflicts; conflicts++)
-        {
-            var (state, version) = await store.ReadAsync(cancellationToken);
-            var (decision, spent) = BudgetRules.Decide(BudgetRules.ForKey(state, _key), time.GetUtcNow(), _options);
-            // A failed write means another instance took the slot between our read and write: read again.
-            if (spent is null || await store.TryWriteAsync(spent, version, cancellationToken))
+        return await OptimisticConcurrency.UpdateAsync(
+            async ct =>
             {
-                return decision;
-            }
-        }
-
-        LogContended(MaxConflicts);
-        return new BudgetDeferred(time.GetUtcNow() + BudgetRules.Spacing(_options.RequestsPerMinute, _options), BudgetWait.Spacing, "the budget is heavily contended");
+                var (state, version) = await store.ReadAsync(ct);
+                var (decision, spent) = BudgetRules.Decide(BudgetRules.ForKey(state, _key), time.GetUtcNow(), _options);
+                // A failed write means another instance took the slot between our read and write: read again.
+                return spent is null || await store.TryWriteAsync(spent, version, ct)
+                    ? ConcurrencyStep.Done<BudgetDecision>(decision)
+                    : ConcurrencyStep.Conflict<BudgetDecision>();
+            },
+            MaxTries,
+            () =>
+            {
+                LogContended(MaxTries);
+                return new BudgetDeferred(time.GetUtcNow() + BudgetRules.Spacing(_options.RequestsPerMinute, _options), BudgetWait.Spacing, "the budget is heavily contended");
+            },
+            cancellationToken);
     }
 
     /// <summary>Shares a platform 429 with every instance: a block until its reset, and a lower limit if it names one.</summary>
@@ -60,20 +65,23 @@ public sealed partial class RequestBudget(
         return BudgetRules.RollOver(BudgetRules.ForKey(state, _key), time.GetUtcNow());
     }
 
-    private async Task UpdateAsync(Func<BudgetState, BudgetState> change, CancellationToken cancellationToken)
-    {
-        for (var conflicts = 0; conflicts < MaxConflicts; conflicts++)
-        {
-            var (state, version) = await store.ReadAsync(cancellationToken);
-            var changed = change(state);
-            if (changed == state || await store.TryWriteAsync(changed, version, cancellationToken))
+    private Task<bool> UpdateAsync(Func<BudgetState, BudgetState> change, CancellationToken cancellationToken) =>
+        OptimisticConcurrency.UpdateAsync(
+            async ct =>
             {
-                return;
-            }
-        }
-
-        LogContended(MaxConflicts);
-    }
+                var (state, version) = await store.ReadAsync(ct);
+                var changed = change(state);
+                return changed == state || await store.TryWriteAsync(changed, version, ct)
+                    ? ConcurrencyStep.Done<bool>(true)
+                    : ConcurrencyStep.Conflict<bool>();
+            },
+            MaxTries,
+            () =>
+            {
+                LogContended(MaxTries);
+                return false;
+            },
+            cancellationToken);
 
     [LoggerMessage(LogLevel.Warning, "The shared budget changed under {Attempts} attempts in a row; giving way for now")]
     private partial void LogContended(int attempts);

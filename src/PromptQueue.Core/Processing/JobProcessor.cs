@@ -62,8 +62,8 @@ public sealed partial class JobProcessor(
     /// <summary>The wait reason of a job whose parent is not finished yet.</summary>
     public const string ParentWaitReason = "Parent";
 
-    /// <summary>After a claim conflict the job is read again; past this many conflicts the delivery gives way.</summary>
-    private const int MaxClaimConflicts = 3;
+    /// <summary>After a claim conflict the job is read again; after this many tries (three conflicts) the delivery gives way.</summary>
+    private const int MaxClaimTries = 4;
 
     private readonly PromptQueueOptions _options = options.Value;
 
@@ -126,42 +126,41 @@ public sealed partial class JobProcessor(
         }
 
         using var scope = BeginJobScope(jobId);
-        for (var conflicts = 0; ; conflicts++)
-        {
-            var record = await store.FindAsync(jobId, cancellationToken);
-            if (record is null)
+        return await OptimisticConcurrency.UpdateAsync(
+            async ct =>
             {
-                var created = records.DeadLettered(jobId, delivery.Body);
-                if (await store.TryCreateAsync(created, JobRecordFactory.PayloadText(delivery.Body), cancellationToken, arrivedInMessage: delivery.Body))
+                var record = await store.FindAsync(jobId, ct);
+                if (record is null)
                 {
-                    LogDeadLettered(jobId);
-                    JobTelemetry.DeadLettered();
-                    await notices.PublishAsync(created);
-                    return new(jobId, JobOutcome.Failed);
+                    var created = records.DeadLettered(jobId, delivery.Body);
+                    if (!await store.TryCreateAsync(created, JobRecordFactory.PayloadText(delivery.Body), ct, arrivedInMessage: delivery.Body))
+                    {
+                        return ConcurrencyStep.Conflict<JobProcessingResult>();
+                    }
+
+                    record = created;
+                }
+                else if (record.Status.IsTerminal())
+                {
+                    return ConcurrencyStep.Done<JobProcessingResult>(new(jobId, JobOutcome.Duplicate));
+                }
+                else
+                {
+                    records.MarkDeadLettered(record);
+                    if (!await store.TryUpdateAsync(record, JobRecordFactory.PayloadText(delivery.Body), ct))
+                    {
+                        return ConcurrencyStep.Conflict<JobProcessingResult>();
+                    }
                 }
 
-                continue;
-            }
-
-            if (record.Status.IsTerminal())
-            {
-                return new(jobId, JobOutcome.Duplicate);
-            }
-
-            records.MarkDeadLettered(record);
-            if (await store.TryUpdateAsync(record, JobRecordFactory.PayloadText(delivery.Body), cancellationToken))
-            {
                 LogDeadLettered(jobId);
                 JobTelemetry.DeadLettered();
                 await notices.PublishAsync(record);
-                return new(jobId, JobOutcome.Failed);
-            }
-
-            if (conflicts >= MaxClaimConflicts)
-            {
-                throw new InvalidOperationException($"Job {jobId} kept changing while it was being dead-lettered.");
-            }
-        }
+                return ConcurrencyStep.Done<JobProcessingResult>(new(jobId, JobOutcome.Failed));
+            },
+            MaxClaimTries,
+            () => throw new InvalidOperationException($"Job {jobId} kept changing while it was being dead-lettered."),
+            cancellationToken);
     }
 
     /// <summary>
@@ -540,57 +539,62 @@ public sealed partial class JobProcessor(
 
     private async Task<(JobRecord? Record, JobOutcome? Outcome, ClaimLease? Lease)> ClaimAsync(JobRecord record, CancellationToken cancellationToken)
     {
-        for (var conflicts = 0; ; conflicts++)
-        {
-            var now = time.GetUtcNow();
-            if (record.Status.IsTerminal())
+        var current = record;
+        return await OptimisticConcurrency.UpdateAsync<(JobRecord?, JobOutcome?, ClaimLease?)>(
+            async ct =>
             {
-                LogDuplicate(record.JobId, record.Status);
-                return (null, JobOutcome.Duplicate, null);
-            }
+                var now = time.GetUtcNow();
+                if (current.Status.IsTerminal())
+                {
+                    LogDuplicate(current.JobId, current.Status);
+                    return ConcurrencyStep.Done<(JobRecord?, JobOutcome?, ClaimLease?)>((null, JobOutcome.Duplicate, null));
+                }
 
-            if (record is { Status: JobStatus.Running, ClaimToken: not null } && record.ClaimedUntil > now)
-            {
-                // Another worker holds the job, and its claim's watch brings the job back if that worker vanishes.
-                LogHeld(record.JobId, record.Status, record.ClaimedUntil.Value);
-                return (null, JobOutcome.Duplicate, null);
-            }
+                if (current is { Status: JobStatus.Running, ClaimToken: not null } && current.ClaimedUntil > now)
+                {
+                    // Another worker holds the job, and its claim's watch brings the job back if that worker vanishes.
+                    LogHeld(current.JobId, current.Status, current.ClaimedUntil.Value);
+                    return ConcurrencyStep.Done<(JobRecord?, JobOutcome?, ClaimLease?)>((null, JobOutcome.Duplicate, null));
+                }
 
-            var heldUntil = record.Status switch
-            {
-                JobStatus.Running when record.ClaimedUntil > now => record.ClaimedUntil,
-                JobStatus.Waiting when record.NextAttemptAt > now + EarlyArrivalTolerance => record.NextAttemptAt,
-                _ => null,
-            };
-            if (heldUntil is { } until)
-            {
-                // Someone else holds the job, or it is not due yet: come back when that changes, so it is never stranded.
-                await queue.SendAsync(record.JobId, until - now, cancellationToken);
-                LogHeld(record.JobId, record.Status, until);
-                JobTelemetry.Held(record);
-                return (null, JobOutcome.Deferred, null);
-            }
+                var heldUntil = current.Status switch
+                {
+                    JobStatus.Running when current.ClaimedUntil > now => current.ClaimedUntil,
+                    JobStatus.Waiting when current.NextAttemptAt > now + EarlyArrivalTolerance => current.NextAttemptAt,
+                    _ => null,
+                };
+                if (heldUntil is { } until)
+                {
+                    // Someone else holds the job, or it is not due yet: come back when that changes, so it is never stranded.
+                    await queue.SendAsync(current.JobId, until - now, ct);
+                    LogHeld(current.JobId, current.Status, until);
+                    JobTelemetry.Held(current);
+                    return ConcurrencyStep.Done<(JobRecord?, JobOutcome?, ClaimLease?)>((null, JobOutcome.Deferred, null));
+                }
 
-            // The watch goes out first: no claim is ever stored without one, and a claim that is never stored leaves
-            // only a watch that finds another claim, or none, and changes nothing.
-            var lease = new ClaimLease(queue, record.JobId, JobTextRows.NewVersion() + JobTextRows.NewVersion(), time, logger);
-            var claimedUntil = now + _options.ClaimDuration;
-            await lease.OpenAsync(claimedUntil, cancellationToken);
-            records.MarkRunning(record, claimedUntil, lease.Claim);
-            if (await store.TryUpdateAsync(record, cancellationToken))
-            {
-                return (record, null, lease);
-            }
+                // The watch goes out first: no claim is ever stored without one, and a claim that is never stored leaves
+                // only a watch that finds another claim, or none, and changes nothing.
+                var lease = new ClaimLease(queue, current.JobId, JobTextRows.NewVersion() + JobTextRows.NewVersion(), time, logger);
+                var claimedUntil = now + _options.ClaimDuration;
+                await lease.OpenAsync(claimedUntil, ct);
+                records.MarkRunning(current, claimedUntil, lease.Claim);
+                if (await store.TryUpdateAsync(current, ct))
+                {
+                    return ConcurrencyStep.Done<(JobRecord?, JobOutcome?, ClaimLease?)>((current, null, lease));
+                }
 
-            await lease.EndAsync();
-            var current = await store.FindAsync(record.JobId, cancellationToken);
-            if (current is null || conflicts >= MaxClaimConflicts)
-            {
-                return (null, JobOutcome.Duplicate, null);
-            }
+                await lease.EndAsync();
+                if (await store.FindAsync(current.JobId, ct) is not { } fresh)
+                {
+                    return ConcurrencyStep.Done<(JobRecord?, JobOutcome?, ClaimLease?)>((null, JobOutcome.Duplicate, null));
+                }
 
-            record = current;
-        }
+                current = fresh;
+                return ConcurrencyStep.Conflict<(JobRecord?, JobOutcome?, ClaimLease?)>();
+            },
+            MaxClaimTries,
+            () => (null, JobOutcome.Duplicate, null),
+            cancellationToken);
     }
 
     /// <summary>The same request on the configured paid fallback, when one is set and the request is on a free model.</summary>
