@@ -9,6 +9,7 @@ using PromptQueue.Core;
 using PromptQueue.Core.Batches;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
+using PromptQueue.Http;
 
 namespace PromptQueue.BatchBench;
 
@@ -43,6 +44,7 @@ internal static class BatchRun
             .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Error))
             .AddSingleton<IConfiguration>(configuration)
             .AddPromptQueueCore(configuration)
+            .AddPromptQueueHttpApi()
             .BuildServiceProvider();
         await services.GetRequiredService<JobStore>().EnsureCreatedAsync(CancellationToken.None);
         await services.GetRequiredService<BatchStore>().EnsureCreatedAsync(CancellationToken.None);

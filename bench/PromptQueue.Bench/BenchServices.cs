@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using PromptQueue.Core;
 using PromptQueue.Core.Processing;
 using PromptQueue.Simulator;
+using PromptQueue.Http;
 
 namespace PromptQueue.Bench;
 
@@ -31,7 +32,8 @@ internal static class BenchServices
         var services = new ServiceCollection()
             .AddLogging(logging => deferrals?.AddTo(logging))
             .AddSingleton<IConfiguration>(configuration)
-            .AddPromptQueueCore(configuration);
+            .AddPromptQueueCore(configuration)
+            .AddPromptQueueHttpApi();
         services.AddOptions<QueueListenerOptions>().BindConfiguration(QueueListenerOptions.SectionName).ValidateDataAnnotations();
         services.AddSingleton<JobQueueListener>();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });

@@ -6,6 +6,7 @@ using PromptQueue.Cli.Commands;
 using PromptQueue.Cli.Local;
 using PromptQueue.Core;
 using PromptQueue.Hosting;
+using PromptQueue.Http;
 
 namespace PromptQueue.Cli;
 
@@ -58,7 +59,7 @@ public static class LocalHost
 
         await using var local = await LocalEnvironment.PrepareAsync(builder.Configuration, errors, use.NeedsModel, cancellationToken);
         builder.Configuration.AddInMemoryCollection(local.Settings);
-        builder.Services.AddPromptQueueCore(builder.Configuration);
+        builder.Services.AddPromptQueueCore(builder.Configuration).AddPromptQueueHttpApi();
         builder.Services.AddPromptQueueTelemetry(builder.Configuration, serviceName: "promptq");
         builder.Services.AddPromptQueueStandaloneWorker();
 

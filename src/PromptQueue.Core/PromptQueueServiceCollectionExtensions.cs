@@ -2,7 +2,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using PromptQueue.Contracts;
-using PromptQueue.Core.Api;
 using PromptQueue.Core.Batches;
 using PromptQueue.Core.Budget;
 using PromptQueue.Core.Listing;
@@ -12,6 +11,7 @@ using PromptQueue.Core.Processing;
 using PromptQueue.Core.Retention;
 using PromptQueue.Core.Storage;
 using PromptQueue.Core.Submission;
+using PromptQueue.Core.Usage;
 
 namespace PromptQueue.Core;
 
@@ -24,7 +24,6 @@ public static class PromptQueueServiceCollectionExtensions
         services.AddOptions<PromptQueueOptions>().BindConfiguration(PromptQueueOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<BudgetOptions>().BindConfiguration(BudgetOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<JobLimits>().BindConfiguration(JobLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
 
@@ -52,11 +51,15 @@ public static class PromptQueueServiceCollectionExtensions
         services.TryAddSingleton<IdempotencyKeys>();
         services.TryAddSingleton<JobListing>();
         services.TryAddSingleton<BatchListing>();
-        services.TryAddSingleton<JobApi>();
-        services.TryAddSingleton<ServiceApi>();
+        services.TryAddSingleton<JobIntake>();
+        services.TryAddSingleton<JobControl>();
         services.AddHostedService<StorageInitializer>();
         services.AddPromptQueueNotices();
         services.AddPromptQueueBatches();
+
+        // Usage counts every job, direct or in a batch.
+        services.TryAddSingleton<DailyUsage>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobTerminalObserver, DailyUsage>(sp => sp.GetRequiredService<DailyUsage>()));
         return services;
     }
 }

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using PromptQueue.Contracts;
-using PromptQueue.Core.Api;
+using PromptQueue.Http.Api;
 
 namespace PromptQueue.Http;
 

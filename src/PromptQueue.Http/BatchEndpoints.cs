@@ -1,10 +1,10 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using PromptQueue.Core.Api;
+using PromptQueue.Http.Api;
 
 namespace PromptQueue.Http;
 
-/// <summary>The batch routes and daily usage: each binds the request, calls <see cref="BatchApi"/>, and returns its answer. Both hosts call these.</summary>
+/// <summary>The batch routes: each binds the request, calls <see cref="BatchApi"/>, and returns its answer. Both hosts call these.</summary>
 public static class BatchEndpoints
 {
     public static async Task<ApiResult> SubmitAsync(BatchApi batches, HttpRequest request)
@@ -57,12 +57,5 @@ public static class BatchEndpoints
         ArgumentNullException.ThrowIfNull(request);
         var withReasoning = string.Equals(QueryParameters.Get(request, "reasoning"), "true", StringComparison.OrdinalIgnoreCase);
         return new(await batches.ResultsAsync(id, withReasoning, request.HttpContext.RequestAborted));
-    }
-
-    public static async Task<ApiResult> GetUsageAsync(BatchApi batches, HttpRequest request)
-    {
-        ArgumentNullException.ThrowIfNull(batches);
-        ArgumentNullException.ThrowIfNull(request);
-        return new(await batches.DailyUsageAsync(QueryParameters.Get(request, "day"), request.HttpContext.RequestAborted));
     }
 }

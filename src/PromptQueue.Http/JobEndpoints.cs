@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Http;
-using PromptQueue.Core.Api;
+using PromptQueue.Http.Api;
 
 namespace PromptQueue.Http;
 

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using PromptQueue.Core.Api;
+using PromptQueue.Http.Api;
 
 namespace PromptQueue.Http;
 
@@ -32,7 +32,7 @@ public static class PromptQueueApiEndpoints
         api.MapPost(ApiRoutes.CancelBatch, BatchEndpoints.CancelAsync);
         api.MapPost(ApiRoutes.RetryFailedBatchItems, BatchEndpoints.RetryFailedAsync);
         api.MapGet(ApiRoutes.BatchResults, BatchEndpoints.GetResultsAsync);
-        api.MapGet(ApiRoutes.Usage, BatchEndpoints.GetUsageAsync);
+        api.MapGet(ApiRoutes.Usage, ServiceEndpoints.GetUsageAsync);
         api.MapGet(ApiRoutes.Budget, ServiceEndpoints.GetBudgetAsync);
         api.MapGet(ApiRoutes.OpenApi, ServiceEndpoints.GetOpenApi);
 

@@ -1,9 +1,9 @@
 using Microsoft.AspNetCore.Http;
-using PromptQueue.Core.Api;
+using PromptQueue.Http.Api;
 
 namespace PromptQueue.Http;
 
-/// <summary>The service routes (budget, health, the OpenAPI document), called by both hosts.</summary>
+/// <summary>The account-wide routes (budget, daily usage, health, the OpenAPI document), called by both hosts.</summary>
 public static class ServiceEndpoints
 {
     private const string OpenApiResource = "PromptQueue.Http.openapi.json";
@@ -13,6 +13,13 @@ public static class ServiceEndpoints
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(request);
         return new(await service.GetBudgetAsync(request.HttpContext.RequestAborted));
+    }
+
+    public static async Task<ApiResult> GetUsageAsync(UsageApi usage, HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(usage);
+        ArgumentNullException.ThrowIfNull(request);
+        return new(await usage.DailyUsageAsync(QueryParameters.Get(request, "day"), request.HttpContext.RequestAborted));
     }
 
     public static async Task<ApiResult> GetHealthAsync(ServiceApi service, HttpRequest request)

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using PromptQueue.Client;
 using PromptQueue.Contracts;
 using PromptQueue.Contracts.Api;
-using PromptQueue.Core.Api;
+using PromptQueue.Http.Api;
 using PromptQueue.Core.Listing;
 
 namespace PromptQueue.Cli.Commands;
@@ -94,7 +94,7 @@ public sealed class LocalBackend(IServiceProvider services) : IPromptQueueBacken
         Unwrap<JsonElement>(await services.GetRequiredService<ServiceApi>().GetBudgetAsync(cancellationToken));
 
     public async Task<JsonElement> GetUsageAsync(DateOnly? day, CancellationToken cancellationToken) =>
-        Unwrap<JsonElement>(await Batches.DailyUsageAsync(day?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), cancellationToken));
+        Unwrap<JsonElement>(await services.GetRequiredService<UsageApi>().DailyUsageAsync(day?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), cancellationToken));
 
     public async Task<BatchView?> GetBatchAsync(string batchId, CancellationToken cancellationToken) =>
         OrNull<BatchView>(await Batches.GetAsync(batchId, cancellationToken));

@@ -1,106 +1,131 @@
 using System.Text.Json;
-using PromptQueue.Core.Storage;
-using PromptQueue.Core.Submission;
+using PromptQueue.Contracts;
+using PromptQueue.Contracts.Api;
 
 namespace PromptQueue.Cli.Commands;
 
-/// <summary>Formats jobs for the terminal.</summary>
+/// <summary>
+/// Formats jobs for the terminal, over the one view the API serves (<see cref="JobView"/>): a job read from storage
+/// (<c>show</c>, <c>run</c>) is turned into that view first, so every command prints a job the same way.
+/// </summary>
 internal static class JobPrinter
 {
-    private const int SummaryReasoningChars = 600;
+    private const int PreviewChars = 600;
 
-    /// <summary>Indented, with text kept readable (see <see cref="Contracts.ContractJson"/>): 'für', not '\u00FC'.</summary>
+    /// <summary>Indented, with text kept readable (see <see cref="ContractJson"/>): 'für', not '\u00FC'.</summary>
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>Header, the start of the reasoning and the whole answer: what <c>promptq run</c> shows per job.</summary>
-    /// <param name="result">The stored job.</param>
-    /// <param name="output">Where to print.</param>
-    /// <param name="name">The name it was given in the file (its <c>id</c> or <c>custom_id</c>), shown beside its id.</param>
-    public static async Task PrintSummaryAsync(JobResult result, TextWriter output, string? name = null)
-    {
-        await PrintHeaderAsync(result.Record, output, name);
-        if (result.Reasoning is { } reasoning)
-        {
-            var shown = reasoning.Length > SummaryReasoningChars ? reasoning[..SummaryReasoningChars] + " …" : reasoning;
-            await output.WriteLineAsync($"Reasoning ({reasoning.Length:N0} characters{(reasoning.Length > SummaryReasoningChars ? $"; all of it: promptq show {result.Record.JobId}" : "")}):");
-            await output.WriteLineAsync(Indent(shown));
-        }
+    private static readonly JsonSerializerOptions IndentedContract = new(ContractJson.Options) { WriteIndented = true };
 
-        await PrintAnswerAsync(result, output);
+    /// <summary>The JobView as the API sends it, indented: what <c>status --json</c> prints.</summary>
+    public static Task PrintJsonAsync(JobView view, TextWriter output) =>
+        output.WriteLineAsync(JsonSerializer.Serialize(view, IndentedContract));
+
+    /// <summary>Where a summary over the API points for the rest: the whole view as JSON.</summary>
+    public static string JsonHint(JobView view) => $"promptq status {view?.Id} --json";
+
+    /// <summary>One line for a live display: status, attempts and why a waiting job waits.</summary>
+    public static string StatusLine(JobView view)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        var waiting = view is { Status: JobStatus.Waiting, NextAttemptAt: { } next } ? $" until {next:HH:mm:ss} UTC ({view.WaitReason})" : "";
+        return $"{view.Id}: {view.Status}{waiting}, {view.Attempts} attempt(s)";
     }
 
-    /// <summary>Everything: what <c>promptq show</c> prints.</summary>
-    public static async Task PrintFullAsync(JobResult result, TextWriter output)
+    /// <summary>
+    /// The header, the start of the reasoning (when given) and the start of the answer: what <c>run</c> prints per job,
+    /// and <c>status</c> and <c>watch</c> print for one.
+    /// </summary>
+    /// <param name="view">The job.</param>
+    /// <param name="output">Where to print.</param>
+    /// <param name="moreHint">Where to read the rest of a long answer or trace, such as <c>promptq show ID</c>.</param>
+    /// <param name="name">The name it was given in a file (its <c>id</c> or <c>custom_id</c>), shown beside its id.</param>
+    /// <param name="reasoning">The reasoning text, when the caller has it.</param>
+    public static async Task PrintSummaryAsync(JobView view, TextWriter output, string moreHint, string? name = null, string? reasoning = null)
     {
-        var record = result.Record;
-        await PrintHeaderAsync(record, output);
-        await output.WriteLineAsync($"Queued {record.QueuedAt:u}  started {record.StartedAt:u}  finished {record.CompletedAt:u}  attempts {record.Attempts}  source {record.Source}");
-        if (record.Status == Contracts.JobStatus.Waiting)
+        ArgumentNullException.ThrowIfNull(view);
+        await PrintHeaderAsync(view, output, name);
+        if (reasoning is not null)
         {
-            await output.WriteLineAsync($"Waiting until {record.NextAttemptAt:u} ({record.WaitReason})");
+            var cut = reasoning.Length > PreviewChars;
+            await output.WriteLineAsync($"Reasoning ({reasoning.Length:N0} characters{(cut ? $"; all of it: {moreHint}" : "")}):");
+            await output.WriteLineAsync(Indent(cut ? reasoning[..PreviewChars] + " …" : reasoning));
         }
 
-        if (result.Reasoning is { } reasoning)
+        if (view.Answer is { } answer)
+        {
+            var cut = answer.Length > PreviewChars;
+            await output.WriteLineAsync($"Answer (finish reason {view.FinishReason}{(cut ? $"; {answer.Length:N0} characters, all of it: {moreHint}" : "")}):");
+            await output.WriteLineAsync(Indent(cut ? answer[..PreviewChars] + " …" : answer));
+        }
+    }
+
+    /// <summary>Everything, the whole reasoning trace included: what <c>show</c> and <c>submit --wait</c> print.</summary>
+    /// <param name="view">The job.</param>
+    /// <param name="reasoning">Its reasoning text, if any.</param>
+    /// <param name="reasoningDetails">Its <c>reasoning_details</c> as stored, if any.</param>
+    /// <param name="detailsAsStored">
+    /// Print <paramref name="reasoningDetails"/> byte for byte, as <c>show</c> does: it is what a continuation sends the
+    /// provider back. Otherwise it is indented to be read.
+    /// </param>
+    /// <param name="output">Where to print.</param>
+    /// <param name="payload">The payload as received, kept for a job that was rejected or dead-lettered.</param>
+    public static async Task PrintFullAsync(JobView view, string? reasoning, string? reasoningDetails, bool detailsAsStored, TextWriter output, string? payload = null)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        await PrintHeaderAsync(view, output);
+        if (reasoning is not null)
         {
             await output.WriteLineAsync($"Reasoning ({reasoning.Length:N0} characters):");
             await output.WriteLineAsync(Indent(reasoning));
         }
 
-        if (result.ReasoningDetails is { } details)
+        if (reasoningDetails is not null)
         {
-            // As stored, byte for byte: this is what a continuation sends the provider back.
             await output.WriteLineAsync("reasoning_details:");
-            await output.WriteLineAsync(Indent(details));
+            await output.WriteLineAsync(Indent(detailsAsStored ? reasoningDetails : Pretty(reasoningDetails)));
         }
 
-        if (result.ToolCalls is { } toolCalls)
+        if (view.ToolCalls is { } toolCalls)
         {
             await output.WriteLineAsync("Tool calls:");
-            await output.WriteLineAsync(Indent(Pretty(toolCalls)));
+            await output.WriteLineAsync(Indent(Pretty(toolCalls.GetRawText())));
         }
 
-        await PrintAnswerAsync(result, output);
-        if (result.Payload is { } payload)
+        if (view.Answer is { } answer)
+        {
+            await output.WriteLineAsync($"Answer (finish reason {view.FinishReason}):");
+            await output.WriteLineAsync(Indent(answer));
+        }
+
+        if (payload is not null)
         {
             await output.WriteLineAsync("Payload as received:");
             await output.WriteLineAsync(Indent(payload));
         }
     }
 
-    private static async Task PrintHeaderAsync(JobRecord record, TextWriter output, string? name = null)
+    /// <summary>The job's first lines: id, status, model and usage; its times; why it waits; what went wrong.</summary>
+    private static async Task PrintHeaderAsync(JobView view, TextWriter output, string? name = null)
     {
+        var via = view.Provider is null ? "" : $" via {view.Provider}";
+        var usage = view.Usage?.TotalTokens is null ? "" : $"  {view.Usage.TotalTokens} tokens ({view.Usage.ReasoningTokens ?? 0} reasoning), cost {view.Cost ?? 0:0.######}";
         await output.WriteLineAsync();
-        await output.WriteLineAsync(Header(name is null ? record.JobId : $"{record.JobId} ({name})", record.Status, record.UsedModel ?? record.RequestedModel, record.Provider, record.TotalTokens, record.ReasoningTokens, record.Cost));
-        if (record.ErrorMessage is not null)
+        await output.WriteLineAsync($"== {(name is null ? view.Id : $"{view.Id} ({name})")}  {view.Status}  {view.UsedModel ?? view.Model}{via}{usage}");
+        await output.WriteLineAsync($"Queued {view.QueuedAt:u}  started {view.StartedAt:u}  finished {view.CompletedAt:u}  attempts {view.Attempts}  source {view.Source}");
+        if (view.Status == JobStatus.Waiting)
         {
-            await output.WriteLineAsync(ErrorLine(record.ErrorHttpStatus, record.ErrorCode, record.ErrorMessage));
+            await output.WriteLineAsync($"Waiting until {view.NextAttemptAt:u} ({view.WaitReason})");
+        }
+
+        if (view.Error is { } error)
+        {
+            var status = error.HttpStatus is null ? "" : $"HTTP {error.HttpStatus}, ";
+            await output.WriteLineAsync($"Error ({status}{error.Code}): {error.Message}");
         }
     }
 
-    /// <summary>The first line of a job, the same whether read from storage (<c>show</c>) or over HTTP (<c>status</c>).</summary>
-    internal static string Header(string jobId, Contracts.JobStatus status, string? model, string? provider, int? totalTokens, int? reasoningTokens, double? cost)
-    {
-        var via = provider is null ? "" : $" via {provider}";
-        var usage = totalTokens is null ? "" : $"  {totalTokens} tokens ({reasoningTokens ?? 0} reasoning), cost {cost ?? 0:0.######}";
-        return $"== {jobId}  {status}  {model}{via}{usage}";
-    }
-
-    internal static string ErrorLine(int? httpStatus, string? code, string? message)
-    {
-        var status = httpStatus is null ? "" : $"HTTP {httpStatus}, ";
-        return $"Error ({status}{code}): {message}";
-    }
-
-    private static async Task PrintAnswerAsync(JobResult result, TextWriter output)
-    {
-        if (result.Answer is { } answer)
-        {
-            await output.WriteLineAsync($"Answer (finish reason {result.Record.FinishReason}):");
-            await output.WriteLineAsync(Indent(answer));
-        }
-    }
-
-    internal static string Pretty(string json)
+    private static string Pretty(string json)
     {
         try
         {
@@ -113,5 +138,5 @@ internal static class JobPrinter
         }
     }
 
-    internal static string Indent(string text) => "  " + text.ReplaceLineEndings(Environment.NewLine + "  ");
+    private static string Indent(string text) => "  " + text.ReplaceLineEndings(Environment.NewLine + "  ");
 }

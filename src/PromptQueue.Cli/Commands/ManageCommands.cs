@@ -16,7 +16,8 @@ public static class ManageCommands
     public static async Task<int> CancelJobAsync(IPromptQueueBackend backend, string jobId, TextWriter output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(backend);
-        await JobViewPrinter.PrintSummaryAsync(await backend.CancelJobAsync(jobId, cancellationToken), output);
+        var view = await backend.CancelJobAsync(jobId, cancellationToken);
+        await JobPrinter.PrintSummaryAsync(view, output, JobPrinter.JsonHint(view));
         return Promptq.ExitOk;
     }
 

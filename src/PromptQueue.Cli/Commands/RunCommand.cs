@@ -1,11 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using PromptQueue.Contracts;
-using PromptQueue.Core.Api;
 using PromptQueue.Core.Batches;
 using PromptQueue.Core.Budget;
 using PromptQueue.Core.Processing;
-using PromptQueue.Core.Submission;
+using PromptQueue.Core.Storage;
 
 namespace PromptQueue.Cli.Commands;
 
@@ -92,7 +91,7 @@ public static class RunCommand
     private static async Task<int> ReportAsync(IServiceProvider services, BatchHeader header, int skipped, TextWriter output, CancellationToken cancellationToken)
     {
         var reasoningTokens = 0;
-        var waiting = new List<Core.Storage.JobRecord>();
+        var waiting = new List<JobRecord>();
         await foreach (var row in services.GetRequiredService<BatchExporter>().ReadAsync(header, withReasoning: true, cancellationToken))
         {
             if (row.Record is not { } record)
@@ -106,7 +105,7 @@ public static class RunCommand
                 waiting.Add(record);
             }
 
-            await JobPrinter.PrintSummaryAsync(new JobResult(record, row.Answer, row.Reasoning, row.ReasoningDetails, null, null), output, row.Item.CustomId);
+            await JobPrinter.PrintSummaryAsync(JobViews.From(record, row.Answer, toolCallsJson: null), output, $"promptq show {record.JobId}", row.Item.CustomId, row.Reasoning);
         }
 
         await output.WriteLineAsync();

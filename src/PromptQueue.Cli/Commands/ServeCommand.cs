@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using PromptQueue.Core.Api;
+using PromptQueue.Http.Api;
 using PromptQueue.Http;
 
 namespace PromptQueue.Cli.Commands;

@@ -35,7 +35,7 @@ public static class ShowCommand
             return Promptq.ExitUsage;
         }
 
-        await JobPrinter.PrintFullAsync(result, output);
+        await JobPrinter.PrintFullAsync(JobViews.From(result.Record, result.Answer, result.ToolCalls), result.Reasoning, result.ReasoningDetails, detailsAsStored: true, output, result.Payload);
         return Promptq.ExitOk;
     }
 

@@ -17,7 +17,7 @@ public static class StatusCommand
             return Promptq.ExitUsage;
         }
 
-        await (arguments.Json ? JobViewPrinter.PrintJsonAsync(view, output) : JobViewPrinter.PrintSummaryAsync(view, output));
+        await (arguments.Json ? JobPrinter.PrintJsonAsync(view, output) : JobPrinter.PrintSummaryAsync(view, output, JobPrinter.JsonHint(view)));
         return Promptq.ExitOk;
     }
 }

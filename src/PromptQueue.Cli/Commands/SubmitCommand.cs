@@ -37,7 +37,7 @@ public static class SubmitCommand
 
         var view = await client.WaitForCompletionAsync(accepted.Id, Timeout.InfiniteTimeSpan, cancellationToken: cancellationToken);
         var trace = view.HasReasoning ? await client.GetReasoningAsync(view.Id, cancellationToken) : null;
-        await JobViewPrinter.PrintFullAsync(view, trace, output);
+        await JobPrinter.PrintFullAsync(view, trace?.Reasoning, trace?.ReasoningDetails?.GetRawText(), detailsAsStored: false, output);
         return view.Status == JobStatus.Completed ? Promptq.ExitOk : Promptq.ExitJobsFailed;
     }
 }

@@ -22,13 +22,13 @@ public static class WatchCommand
             line.Finish();
         }
 
-        await JobViewPrinter.PrintSummaryAsync(view, output);
+        await JobPrinter.PrintSummaryAsync(view, output, JobPrinter.JsonHint(view));
         return view.Status == JobStatus.Completed ? Promptq.ExitOk : Promptq.ExitJobsFailed;
     }
 
     /// <summary>Draws each round's state as it arrives; synchronous, so lines appear in order.</summary>
     private sealed class LineProgress(LiveLine line) : IProgress<JobView>
     {
-        public void Report(JobView value) => line.Show(JobViewPrinter.StatusLine(value));
+        public void Report(JobView value) => line.Show(JobPrinter.StatusLine(value));
     }
 }

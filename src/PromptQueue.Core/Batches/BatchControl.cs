@@ -20,16 +20,12 @@ public enum BatchChange
 /// <summary>Reads batches as the API shows them, and cancels or retries them.</summary>
 public sealed class BatchControl(
     BatchStore store,
-    JobStore jobs,
-    JobQueueClient queue,
-    JobRecordFactory records,
-    BatchProgress progress,
+    JobControl jobControl,
     RequestBudget budget,
     IOptions<BudgetOptions> budgetOptions,
     TimeProvider time)
 {
-    private const int MaxConflicts = 20;
-    private static readonly JobStatus[] Retryable = [JobStatus.Failed, JobStatus.DeadLettered];
+    private const int MaxTries = 20;
 
     public Task<BatchHeader?> FindAsync(string batchId, CancellationToken cancellationToken) => store.FindHeaderAsync(batchId, cancellationToken);
 
@@ -89,40 +85,38 @@ public sealed class BatchControl(
     /// </summary>
     public async Task<(BatchChange Change, BatchHeader? Header)> CancelAsync(string batchId, CancellationToken cancellationToken)
     {
-        for (var conflicts = 0; conflicts < MaxConflicts; conflicts++)
-        {
-            var header = await store.FindHeaderAsync(batchId, cancellationToken);
-            switch (header?.Status)
+        return await OptimisticConcurrency.UpdateAsync<(BatchChange, BatchHeader?)>(
+            async ct =>
             {
-                case null: return (BatchChange.NotFound, null);
-                case BatchStatus.Completed: return (BatchChange.Conflict, header);
-                case BatchStatus.Cancelled: return (BatchChange.Done, header);
-            }
+                var header = await store.FindHeaderAsync(batchId, ct);
+                switch (header?.Status)
+                {
+                    case null: return ConcurrencyStep.Done<(BatchChange, BatchHeader?)>((BatchChange.NotFound, null));
+                    case BatchStatus.Completed: return ConcurrencyStep.Done<(BatchChange, BatchHeader?)>((BatchChange.Conflict, header));
+                    case BatchStatus.Cancelled: return ConcurrencyStep.Done<(BatchChange, BatchHeader?)>((BatchChange.Done, header));
+                }
 
-            // The cursor write of a dispatcher and this write are both conditional: an item is either claimed before
-            // the cancel (and released) or withheld by it, never both.
-            header!.Withheld = header.Items - header.NextIndex;
-            header.Status = BatchStatus.Cancelled;
-            header.CompleteIfSettled(time.GetUtcNow());
-            if (await store.TryUpdateHeaderAsync(header, cancellationToken))
-            {
-                return (BatchChange.Done, header);
-            }
-        }
-
-        throw new InvalidOperationException($"Batch {batchId} kept changing while it was being cancelled.");
+                // The cursor write of a dispatcher and this write are both conditional: an item is either claimed before
+                // the cancel (and released) or withheld by it, never both.
+                header!.Withheld = header.Items - header.NextIndex;
+                header.Status = BatchStatus.Cancelled;
+                header.CompleteIfSettled(time.GetUtcNow());
+                return await store.TryUpdateHeaderAsync(header, ct)
+                    ? ConcurrencyStep.Done<(BatchChange, BatchHeader?)>((BatchChange.Done, header))
+                    : ConcurrencyStep.Conflict<(BatchChange, BatchHeader?)>();
+            },
+            MaxTries,
+            () => throw new InvalidOperationException($"Batch {batchId} kept changing while it was being cancelled."),
+            cancellationToken);
     }
 
     /// <summary>
-    /// Runs the batch's Failed and DeadLettered jobs again, directly: each job goes back to Queued with its attempts
-    /// reset and a fresh message, and its item leaves the failed count. Retried jobs are paced by the shared budget
-    /// like any job (they wait without spending attempts); they are few, so they are not held for the dispatcher.
+    /// Runs the batch's Failed and DeadLettered jobs again, directly, each by the one retry path of a job
+    /// (<see cref="JobControl.RetryAsync"/>): the job goes back to Queued with its attempts reset and a fresh message, and
+    /// its item leaves the failed count (<see cref="BatchProgress.OnRetriedAsync"/>). Retried jobs are paced by the
+    /// shared budget like any job (they wait without spending attempts); they are few, so they are not held for the
+    /// dispatcher.
     /// </summary>
-    /// <remarks>
-    /// The job is requeued first and its count removed second. A stop in between leaves a job that runs and, when it
-    /// finishes, moves its item from the failed count to its new one; the other order could leave an uncounted item
-    /// whose job nobody runs, which the batch would wait for forever.
-    /// </remarks>
     public async Task<(BatchChange Change, int Retried)> RetryFailedAsync(string batchId, CancellationToken cancellationToken)
     {
         if (await store.FindHeaderAsync(batchId, cancellationToken) is null)
@@ -131,62 +125,14 @@ public sealed class BatchControl(
         }
 
         var retried = 0;
-        await foreach (var item in store.ReadItemsWithStatusAsync(batchId, Retryable, cancellationToken))
+        await foreach (var item in store.ReadItemsWithStatusAsync(batchId, BatchProgress.Retryable, cancellationToken))
         {
-            var record = await jobs.FindAsync(item.JobId, cancellationToken);
-            if (record is null || !Retryable.Contains(record.Status) || record.RequestChunks == 0)
+            if ((await jobControl.RetryAsync(item.JobId, cancellationToken)).Outcome == JobChangeOutcome.Changed)
             {
-                continue;
-            }
-
-            records.MarkRetried(record);
-            if (!await jobs.TryUpdateAsync(record, cancellationToken))
-            {
-                continue;
-            }
-
-            // The job is Queued now: what follows must happen even if the caller hangs up.
-            await queue.EnqueueAsync(record.JobId, CancellationToken.None);
-            retried++;
-            if (await UncountAsync(batchId, item.Index, CancellationToken.None)
-                && await jobs.FindAsync(record.JobId, CancellationToken.None) is { } current && current.Status.IsTerminal())
-            {
-                // It finished again before its old count was removed, and that notice found nothing to change: count it now.
-                await progress.OnTerminalAsync(current, CancellationToken.None);
+                retried++;
             }
         }
 
         return (BatchChange.Done, retried);
-    }
-
-    private async Task<bool> UncountAsync(string batchId, int index, CancellationToken cancellationToken)
-    {
-        for (var conflicts = 0; conflicts < MaxConflicts; conflicts++)
-        {
-            var item = await store.FindItemAsync(batchId, index, cancellationToken);
-            var header = await store.FindHeaderAsync(batchId, cancellationToken);
-            if (item?.CountedStatus is not { } counted || !Retryable.Contains(counted) || header is null)
-            {
-                return false;
-            }
-
-            header.Count(counted, -1);
-            if (header.Status == BatchStatus.Completed)
-            {
-                header.Status = BatchStatus.Running;
-                header.CompletedAt = null;
-            }
-            else if (header.Status == BatchStatus.Cancelled)
-            {
-                header.CompletedAt = null;
-            }
-
-            if (await store.TryUpdateItemAndHeaderAsync(item with { CountedStatus = null }, header, cancellationToken))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

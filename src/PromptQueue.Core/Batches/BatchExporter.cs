@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using PromptQueue.Contracts;
 using PromptQueue.Contracts.Api;
-using PromptQueue.Core.Api;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
 

@@ -1,4 +1,5 @@
 using PromptQueue.Contracts;
+using PromptQueue.Contracts.Api;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
 
@@ -10,9 +11,12 @@ namespace PromptQueue.Core.Batches;
 /// transaction. The same notice twice finds the status already counted and changes nothing; a new terminal status
 /// after a retry moves the item from one count to the other; a stale notice of a job that runs again counts nothing.
 /// </remarks>
-public sealed class BatchProgress(BatchStore store, JobStore jobs, TimeProvider time) : IJobTerminalObserver
+public sealed class BatchProgress(BatchStore store, JobStore jobs, TimeProvider time) : IJobTerminalObserver, IJobRetryObserver
 {
-    private const int MaxConflicts = 20;
+    private const int MaxTries = 20;
+
+    /// <summary>The statuses a retry runs again, and whose count it takes an item out of.</summary>
+    internal static readonly JobStatus[] Retryable = [JobStatus.Failed, JobStatus.DeadLettered];
 
     public async Task OnTerminalAsync(JobRecord record, CancellationToken cancellationToken)
     {
@@ -29,39 +33,92 @@ public sealed class BatchProgress(BatchStore store, JobStore jobs, TimeProvider 
             return;
         }
 
-        record = current;
+        var counting = current;
+        await OptimisticConcurrency.UpdateAsync(
+            async ct =>
+            {
+                var item = await store.FindItemAsync(batchId, index, ct);
+                var header = await store.FindHeaderAsync(batchId, ct);
+                if (item is null || header is null || item.JobId != counting.JobId || item.CountedStatus == counting.Status)
+                {
+                    return ConcurrencyStep.Done<bool>(false);
+                }
 
-        for (var conflicts = 0; conflicts < MaxConflicts; conflicts++)
+                if (item.CountedStatus is { } counted)
+                {
+                    header.Count(counted, -1);
+                }
+
+                header.Count(counting.Status, +1);
+                if (counting.Status == JobStatus.Completed)
+                {
+                    header.PromptTokens += counting.PromptTokens ?? 0;
+                    header.CompletionTokens += counting.CompletionTokens ?? 0;
+                    header.TotalTokens += counting.TotalTokens ?? 0;
+                    header.Cost += counting.Cost ?? 0;
+                }
+
+                header.CompleteIfSettled(time.GetUtcNow());
+                return await store.TryUpdateItemAndHeaderAsync(item with { CountedStatus = counting.Status }, header, ct)
+                    ? ConcurrencyStep.Done<bool>(true)
+                    : ConcurrencyStep.Conflict<bool>();
+            },
+            MaxTries,
+            // Thrown, not logged: the job stays marked as not yet published, and the sweep counts it later.
+            () => throw new InvalidOperationException($"Batch {batchId}: could not count job {counting.JobId}; its header kept changing."),
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Takes a retried job's item out of its Failed or DeadLettered count, reopening a batch that had completed, so the
+    /// batch waits for the job again. A job that finished again before its old count was removed found nothing to
+    /// change when it was told; it is counted now.
+    /// </summary>
+    public async Task OnRetriedAsync(JobRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (record.BatchId is not { } batchId || record.BatchItemIndex is not { } index)
         {
-            var item = await store.FindItemAsync(batchId, index, cancellationToken);
-            var header = await store.FindHeaderAsync(batchId, cancellationToken);
-            if (item is null || header is null || item.JobId != record.JobId || item.CountedStatus == record.Status)
-            {
-                return;
-            }
-
-            if (item.CountedStatus is { } counted)
-            {
-                header.Count(counted, -1);
-            }
-
-            header.Count(record.Status, +1);
-            if (record.Status == Contracts.JobStatus.Completed)
-            {
-                header.PromptTokens += record.PromptTokens ?? 0;
-                header.CompletionTokens += record.CompletionTokens ?? 0;
-                header.TotalTokens += record.TotalTokens ?? 0;
-                header.Cost += record.Cost ?? 0;
-            }
-
-            header.CompleteIfSettled(time.GetUtcNow());
-            if (await store.TryUpdateItemAndHeaderAsync(item with { CountedStatus = record.Status }, header, cancellationToken))
-            {
-                return;
-            }
+            return;
         }
 
-        // Thrown, not logged: the job stays marked as not yet published, and the sweep counts it later.
-        throw new InvalidOperationException($"Batch {batchId}: could not count job {record.JobId}; its header kept changing.");
+        var uncounted = await OptimisticConcurrency.UpdateAsync(
+            async ct =>
+            {
+                var item = await store.FindItemAsync(batchId, index, ct);
+                var header = await store.FindHeaderAsync(batchId, ct);
+                if (item is null || header is null || item.JobId != record.JobId || item.CountedStatus is not { } counted || !Retryable.Contains(counted))
+                {
+                    return ConcurrencyStep.Done<bool>(false);
+                }
+
+                header.Count(counted, -1);
+                if (header.Status == BatchStatus.Completed)
+                {
+                    header.Status = BatchStatus.Running;
+                    header.CompletedAt = null;
+                }
+                else if (header.Status == BatchStatus.Cancelled)
+                {
+                    header.CompletedAt = null;
+                }
+
+                return await store.TryUpdateItemAndHeaderAsync(item with { CountedStatus = null }, header, ct)
+                    ? ConcurrencyStep.Done<bool>(true)
+                    : ConcurrencyStep.Conflict<bool>();
+            },
+            MaxTries,
+            () => false,
+            cancellationToken);
+        if (!uncounted)
+        {
+            return;
+        }
+
+        var now = await jobs.FindAsync(record.JobId, cancellationToken);
+        if (now is not null && now.Status.IsTerminal())
+        {
+            await OnTerminalAsync(now, cancellationToken);
+        }
     }
 }

@@ -6,7 +6,7 @@ using PromptQueue.Core.Processing;
 
 namespace PromptQueue.Core.Batches;
 
-/// <summary>Wires bulk processing: batch store, submission, dispatcher, schedules, progress and usage observers.</summary>
+/// <summary>Wires bulk processing: batch store, submission, dispatcher, schedules and the progress observer.</summary>
 public static class BatchServiceCollectionExtensions
 {
     public static IServiceCollection AddPromptQueueBatches(this IServiceCollection services)
@@ -21,11 +21,9 @@ public static class BatchServiceCollectionExtensions
         services.TryAddSingleton<BatchTick>();
         services.TryAddSingleton<BatchExporter>();
         services.TryAddSingleton<BatchControl>();
-        services.TryAddSingleton<DailyUsage>();
         services.TryAddSingleton<BatchProgress>();
-        services.TryAddSingleton<Api.BatchApi>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobTerminalObserver, BatchProgress>(sp => sp.GetRequiredService<BatchProgress>()));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobTerminalObserver, DailyUsage>(sp => sp.GetRequiredService<DailyUsage>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobRetryObserver, BatchProgress>(sp => sp.GetRequiredService<BatchProgress>()));
         services.AddHostedService<BatchStorageInitializer>();
         return services;
     }

@@ -1,7 +1,6 @@
 using PromptQueue.Contracts.Api;
-using PromptQueue.Core.Budget;
 
-namespace PromptQueue.Core.Api;
+namespace PromptQueue.Core.Budget;
 
 /// <summary>Turns the shared budget's state into what <c>GET /api/budget</c> shows, by the same rules the workers follow.</summary>
 public static class BudgetViews

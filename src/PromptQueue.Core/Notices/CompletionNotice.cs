@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using PromptQueue.Contracts;
 using PromptQueue.Contracts.Api;
-using PromptQueue.Core.Api;
 using PromptQueue.Core.Storage;
 
 namespace PromptQueue.Core.Notices;
@@ -23,7 +22,7 @@ namespace PromptQueue.Core.Notices;
 /// <param name="Status">Its terminal status.</param>
 /// <param name="CompletedAt">When it reached that status.</param>
 /// <param name="ErrorCode">Why it did not complete, when it did not.</param>
-/// <param name="StatusUrl">The job's path on the HTTP API, relative to its base URL.</param>
+/// <param name="StatusUrl">Where to read the job over the HTTP API (<see cref="IJobStatusLinks"/>): its path, relative to the API's base URL, or an absolute URL when the host is configured with its public address.</param>
 /// <param name="ParentJobId">The job it continued, if any.</param>
 /// <param name="Model">The model that answered.</param>
 /// <param name="Usage">Token counts of a completed job.</param>
@@ -41,8 +40,9 @@ public sealed record CompletionNotice(
     JobUsage? Usage,
     double? Cost)
 {
-    public static CompletionNotice From(JobRecord record)
+    public static CompletionNotice From(JobRecord record, string statusUrl)
     {
+        ArgumentException.ThrowIfNullOrEmpty(statusUrl);
         ArgumentNullException.ThrowIfNull(record);
         var usage = JobViews.UsageOf(record);
         return new CompletionNotice(
@@ -52,7 +52,7 @@ public sealed record CompletionNotice(
             record.Status,
             record.CompletedAt,
             record.ErrorCode,
-            ApiRoutes.JobPath(record.JobId),
+            statusUrl,
             record.ParentJobId,
             record.UsedModel,
             usage,

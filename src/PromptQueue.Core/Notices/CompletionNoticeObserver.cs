@@ -10,7 +10,7 @@ namespace PromptQueue.Core.Notices;
 /// notice onto the durable notice queue, from which <see cref="WebhookDeliverer"/> POSTs it. The job's own path never
 /// waits for, or fails with, the webhook's receiver.
 /// </summary>
-public sealed partial class CompletionNoticeObserver(NoticeQueues queues, IOptions<NoticeOptions> options, ILogger<CompletionNoticeObserver> logger)
+public sealed partial class CompletionNoticeObserver(NoticeQueues queues, IJobStatusLinks links, IOptions<NoticeOptions> options, ILogger<CompletionNoticeObserver> logger)
     : IJobTerminalObserver
 {
     private readonly NoticeOptions _options = options.Value;
@@ -25,7 +25,7 @@ public sealed partial class CompletionNoticeObserver(NoticeQueues queues, IOptio
             return;
         }
 
-        var notice = CompletionNotice.From(record);
+        var notice = CompletionNotice.From(record, links.JobStatusUrl(record.JobId));
         var body = notice.ToJson();
         if (toResults)
         {

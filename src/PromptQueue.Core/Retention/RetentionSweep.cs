@@ -5,6 +5,7 @@ using PromptQueue.Core.Batches;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
 using PromptQueue.Core.Submission;
+using PromptQueue.Core.Usage;
 
 namespace PromptQueue.Core.Retention;
 

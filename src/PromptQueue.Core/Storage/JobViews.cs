@@ -1,8 +1,7 @@
 using System.Text.Json;
 using PromptQueue.Contracts.Api;
-using PromptQueue.Core.Storage;
 
-namespace PromptQueue.Core.Api;
+namespace PromptQueue.Core.Storage;
 
 /// <summary>Turns stored job rows into the API's wire shapes.</summary>
 public static class JobViews

@@ -2,11 +2,12 @@ using Azure;
 using Azure.Data.Tables;
 using PromptQueue.Contracts;
 using PromptQueue.Contracts.Api;
+using PromptQueue.Core.Batches;
 using PromptQueue.Core.Budget;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
 
-namespace PromptQueue.Core.Batches;
+namespace PromptQueue.Core.Usage;
 
 /// <summary>Tokens and cost of the jobs completed on one UTC day, with how many there were.</summary>
 public sealed record DayUsage(string Day, int Jobs, BatchUsage Usage);
@@ -19,7 +20,7 @@ public sealed record DayUsage(string Day, int Jobs, BatchUsage Usage);
 public sealed class DailyUsage(BatchStore store, TimeProvider time) : IJobTerminalObserver
 {
     private const string TotalRow = "total";
-    private const int MaxConflicts = 20;
+    private const int MaxTries = 20;
 
     /// <summary>
     /// Removes the marker that kept a job from being counted twice, once the job itself is removed and no notice of it
@@ -45,48 +46,52 @@ public sealed class DailyUsage(BatchStore store, TimeProvider time) : IJobTermin
         }
 
         var partition = Partition(BudgetRules.DayOf(record.CompletedAt ?? time.GetUtcNow()));
-        for (var conflicts = 0; conflicts < MaxConflicts; conflicts++)
-        {
-            NullableResponse<TableEntity> existing;
-            try
+        await OptimisticConcurrency.UpdateAsync(
+            async ct =>
             {
-                existing = await store.Table.GetEntityIfExistsAsync<TableEntity>(partition, TotalRow, cancellationToken: cancellationToken);
-            }
-            catch (RequestFailedException ex) when (ex.Status == 404)
-            {
-                // A host that skipped start-up creation (a test host, a tool): the table comes with the first count.
-                await store.EnsureCreatedAsync(cancellationToken);
-                continue;
-            }
+                NullableResponse<TableEntity> existing;
+                try
+                {
+                    existing = await store.Table.GetEntityIfExistsAsync<TableEntity>(partition, TotalRow, cancellationToken: ct);
+                }
+                catch (RequestFailedException ex) when (ex.Status == 404)
+                {
+                    // A host that skipped start-up creation (a test host, a tool): the table comes with the first count.
+                    await store.EnsureCreatedAsync(ct);
+                    return ConcurrencyStep.Conflict<bool>();
+                }
 
-            var total = existing.HasValue ? existing.Value! : new TableEntity(partition, TotalRow);
-            total["Jobs"] = (total.GetInt32("Jobs") ?? 0) + 1;
-            total["PromptTokens"] = (total.GetInt64("PromptTokens") ?? 0) + (record.PromptTokens ?? 0);
-            total["CompletionTokens"] = (total.GetInt64("CompletionTokens") ?? 0) + (record.CompletionTokens ?? 0);
-            total["TotalTokens"] = (total.GetInt64("TotalTokens") ?? 0) + (record.TotalTokens ?? 0);
-            total["Cost"] = (total.GetDouble("Cost") ?? 0) + (record.Cost ?? 0);
-            TableTransactionAction[] actions =
-            [
-                new(TableTransactionActionType.Add, new TableEntity(partition, MarkerRow(record.JobId))),
-                existing.HasValue ? new(TableTransactionActionType.UpdateReplace, total, total.ETag) : new(TableTransactionActionType.Add, total),
-            ];
-            try
-            {
-                await store.Table.SubmitTransactionAsync(actions, cancellationToken);
-                return;
-            }
-            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && ex.FailedTransactionActionIndex == 0)
-            {
-                return;
-            }
-            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412)
-            {
-                // Another job's completion updated the total first: read it again.
-            }
-        }
-
-        // Thrown, not logged: the job stays marked as not yet published, and the sweep counts it later.
-        throw new InvalidOperationException($"Daily usage: could not add job {record.JobId}; the day's total kept changing.");
+                var total = existing.HasValue ? existing.Value! : new TableEntity(partition, TotalRow);
+                total["Jobs"] = (total.GetInt32("Jobs") ?? 0) + 1;
+                total["PromptTokens"] = (total.GetInt64("PromptTokens") ?? 0) + (record.PromptTokens ?? 0);
+                total["CompletionTokens"] = (total.GetInt64("CompletionTokens") ?? 0) + (record.CompletionTokens ?? 0);
+                total["TotalTokens"] = (total.GetInt64("TotalTokens") ?? 0) + (record.TotalTokens ?? 0);
+                total["Cost"] = (total.GetDouble("Cost") ?? 0) + (record.Cost ?? 0);
+                TableTransactionAction[] actions =
+                [
+                    new(TableTransactionActionType.Add, new TableEntity(partition, MarkerRow(record.JobId))),
+                    existing.HasValue ? new(TableTransactionActionType.UpdateReplace, total, total.ETag) : new(TableTransactionActionType.Add, total),
+                ];
+                try
+                {
+                    await store.Table.SubmitTransactionAsync(actions, ct);
+                    return ConcurrencyStep.Done<bool>(true);
+                }
+                catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && ex.FailedTransactionActionIndex == 0)
+                {
+                    // The marker is there: this job is counted already.
+                    return ConcurrencyStep.Done<bool>(false);
+                }
+                catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412)
+                {
+                    // Another job's completion updated the total first: read it again.
+                    return ConcurrencyStep.Conflict<bool>();
+                }
+            },
+            MaxTries,
+            // Thrown, not logged: the job stays marked as not yet published, and the sweep counts it later.
+            () => throw new InvalidOperationException($"Daily usage: could not add job {record.JobId}; the day's total kept changing."),
+            cancellationToken);
     }
 
     /// <summary>The usage of one UTC day (yyyy-MM-dd); zero when nothing completed that day.</summary>

@@ -1,7 +1,7 @@
 using PromptQueue.Contracts;
 using PromptQueue.Contracts.Api;
 
-namespace PromptQueue.Core.Api;
+namespace PromptQueue.Http.Api;
 
 /// <summary>
 /// An HTTP answer of PromptQueue's API, decided in Core and free of any web framework: both hosts (the Functions app

@@ -1,4 +1,4 @@
-namespace PromptQueue.Core.Api;
+namespace PromptQueue.Http.Api;
 
 /// <summary>
 /// The HTTP API's route templates, relative to the <c>/api</c> prefix: the Functions app's trigger attributes and

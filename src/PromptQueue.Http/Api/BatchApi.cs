@@ -3,10 +3,9 @@ using Microsoft.Extensions.Options;
 using PromptQueue.Contracts;
 using PromptQueue.Contracts.Api;
 using PromptQueue.Core.Batches;
-using PromptQueue.Core.Budget;
 using PromptQueue.Core.Listing;
 
-namespace PromptQueue.Core.Api;
+namespace PromptQueue.Http.Api;
 
 /// <summary>
 /// The batch routes of the HTTP API, framework-free: each method is one route, and a host writes out the
@@ -16,7 +15,6 @@ public sealed class BatchApi(
     BatchSubmitter submitter,
     BatchControl control,
     BatchExporter exporter,
-    DailyUsage usage,
     BatchListing listing,
     IOptions<BatchOptions> options,
     TimeProvider time)
@@ -128,17 +126,6 @@ public sealed class BatchApi(
         return header is null
             ? NotFound(batchId)
             : ApiResponse.Stream(200, NdjsonContentType, (stream, token) => exporter.WriteJsonLinesAsync(header, withReasoning, stream, token));
-    }
-
-    /// <summary><c>GET /api/usage[?day=yyyy-MM-dd]</c>: tokens and cost of the jobs completed on a UTC day (today by default).</summary>
-    public async Task<ApiResponse> DailyUsageAsync(string? day, CancellationToken cancellationToken)
-    {
-        if (day is not null && !DateOnly.TryParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
-        {
-            return ApiResponse.Problem(400, "Malformed day", $"'{day}' is not a UTC day of the form yyyy-MM-dd", [new JobValidationError("day", "must be yyyy-MM-dd")]);
-        }
-
-        return ApiResponse.Json(200, await usage.ReadAsync(day ?? BudgetRules.DayOf(time.GetUtcNow()), cancellationToken));
     }
 
     private static ApiResponse? Check(string batchId) =>

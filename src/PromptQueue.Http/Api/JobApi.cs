@@ -9,25 +9,21 @@ using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
 using PromptQueue.Core.Submission;
 
-namespace PromptQueue.Core.Api;
+namespace PromptQueue.Http.Api;
 
-/// <summary>The jobs part of the HTTP API, free of any web framework: each method answers one route for both hosts.</summary>
+/// <summary>
+/// The jobs part of the HTTP API: each method answers one route for both hosts, mapping Core's results to status codes,
+/// problem documents and headers.
+/// </summary>
 public sealed class JobApi(
     JobStore store,
-    JobQueueClient queue,
-    JobSubmitter submitter,
-    ParentJobs parents,
-    JobRecordFactory records,
-    JobTerminalNotices notices,
-    IdempotencyKeys idempotencyKeys,
+    JobIntake jobIntake,
+    JobControl control,
     JobListing listing,
     IOptions<JobLimits> limits,
     IOptions<ApiOptions> options,
     TimeProvider time)
 {
-    /// <summary>A status change that lost a race with a worker is read and tried again this many times.</summary>
-    private const int MaxConflicts = 3;
-
     private static readonly JsonEncodedText IdProperty = JsonEncodedText.Encode("id");
     private static readonly JsonEncodedText ReasoningProperty = JsonEncodedText.Encode("reasoning");
     private static readonly byte[] ReasoningDetailsProperty = Encoding.UTF8.GetBytes(",\"reasoning_details\":");
@@ -58,40 +54,22 @@ public sealed class JobApi(
             return ApiResponse.Problem(400, "Empty body", "the request body is empty; send a v1 job as JSON, such as {\"prompt\":\"Hello\"}");
         }
 
-        var read = PromptJobReader.Read(bytes, limits.Value);
-        if (!read.IsValid)
+        var intake = await jobIntake.SubmitAsync(bytes, idempotencyKey, JobSources.Http, cancellationToken);
+        switch (intake.Outcome)
         {
-            return ApiResponse.Problem(400, "Invalid job", $"the job has {read.Errors.Count} problem(s); see errors", read.Errors);
+            case JobIntakeOutcome.Invalid:
+                return ApiResponse.Problem(400, "Invalid job", $"the job has {intake.Errors!.Count} problem(s); see errors", intake.Errors);
+            case JobIntakeOutcome.BadParent:
+                return ApiResponse.Problem(400, "Invalid job", intake.Errors![0].Message, intake.Errors);
+            case JobIntakeOutcome.IdempotencyKeyReused:
+                return ApiResponse.Problem(409, "Idempotency-Key reused", "this Idempotency-Key was already used for a different request; use a new key for a new job");
+            case JobIntakeOutcome.IdInUse:
+                return ApiResponse.Problem(409, "Job id in use", string.Join("; ", intake.Errors!.Select(e => e.Message)));
         }
 
-        if (await parents.CheckExistsAsync(read.Job!.ParentJobId, cancellationToken) is { } parentError)
-        {
-            return ApiResponse.Problem(400, "Invalid job", parentError.Message, [parentError]);
-        }
-
-        var json = Encoding.UTF8.GetString(bytes);
-        var jobId = read.Job.Id ?? JobIds.New(time.GetUtcNow());
-        var binding = idempotencyKey is null ? null : await idempotencyKeys.BindAsync(idempotencyKey, jobId, JobRecordFactory.RequestHashOf(json), cancellationToken);
-        if (binding is not null && !JobRecordFactory.IsSameRequest(binding.RequestHash, json))
-        {
-            return ApiResponse.Problem(409, "Idempotency-Key reused", "this Idempotency-Key was already used for a different request; use a new key for a new job");
-        }
-
-        var submission = await submitter.SubmitAsync(
-            read.Job, json, binding?.JobId ?? jobId, JobSources.Http, binding is null ? null : record => record.IdempotencyKeyPartition = IdempotencyKeys.PartitionFor(idempotencyKey!), cancellationToken);
-        if (!submission.Accepted)
-        {
-            if (binding is { Created: true })
-            {
-                await idempotencyKeys.ReleaseAsync(idempotencyKey!, cancellationToken);
-            }
-
-            return ApiResponse.Problem(409, "Job id in use", string.Join("; ", submission.Errors.Select(e => e.Message)));
-        }
-
-        var status = submission.Created ? JobStatus.Queued : (await store.FindAsync(submission.JobId!, cancellationToken))?.Status ?? JobStatus.Queued;
-        var location = ApiRoutes.JobPath(submission.JobId!);
-        return new ApiResponse(submission.Created ? 202 : 200, new JobAccepted(submission.JobId!, status, location, submission.Created))
+        var created = intake.Outcome == JobIntakeOutcome.Created;
+        var location = ApiRoutes.JobPath(intake.JobId!);
+        return new ApiResponse(created ? 202 : 200, new JobAccepted(intake.JobId!, intake.Status, location, created))
         {
             Headers = new Dictionary<string, string> { ["Location"] = location },
         };
@@ -150,85 +128,50 @@ public sealed class JobApi(
         return record is null ? NotFound(id) : ApiResponse.Stream(200, "application/json; charset=utf-8", (stream, ct) => WriteReasoningAsync(record, stream, ct));
     }
 
-    /// <summary><c>POST /api/jobs/{id}/cancel</c>: a Queued or Waiting job becomes Cancelled and never runs.</summary>
-    public Task<ApiResponse> CancelAsync(string id, CancellationToken cancellationToken) => ChangeAsync(
-        id,
-        record => record.Status is JobStatus.Queued or JobStatus.Waiting
-            ? null
-            : $"job {id} is {record.Status}; only Queued or Waiting jobs can be cancelled",
-        records.MarkCancelled,
-        async (record, ct) =>
-        {
-            await notices.PublishAsync(record);
-            return ApiResponse.Json(200, await ViewAsync(record, ct));
-        },
-        cancellationToken);
-
-    /// <summary>
-    /// <c>POST /api/jobs/{id}/retry</c>: a Failed or DeadLettered job is queued again with fresh attempts. A job that is
-    /// already Queued gets its message again: a caller whose retry answer was lost (a timeout, a dropped connection after
-    /// the write) repeats the call, and the job can never be left Queued with no message. An extra message is harmless,
-    /// because the worker claims each job once.
-    /// </summary>
-    public Task<ApiResponse> RetryAsync(string id, CancellationToken cancellationToken) => ChangeAsync(
-        id,
-        record => record switch
-        {
-            { Status: JobStatus.Rejected } => $"job {id} is Rejected: its payload is not a valid job, so running it again would fail the same way; fix the payload and submit it as a new job",
-            { Status: JobStatus.Failed or JobStatus.DeadLettered, RequestChunks: 0 } => $"job {id} is {record.Status} and has no stored request to run again (its raw message is kept); submit the job again",
-            { Status: JobStatus.Failed or JobStatus.DeadLettered or JobStatus.Queued } => null,
-            _ => $"job {id} is {record.Status}; only Failed or DeadLettered jobs can be retried",
-        },
-        record =>
-        {
-            if (record.Status != JobStatus.Queued)
-            {
-                records.MarkRetried(record);
-            }
-        },
-        async (record, ct) =>
-        {
-            await queue.EnqueueAsync(record.JobId, ct);
-            var location = ApiRoutes.JobPath(record.JobId);
-            return new ApiResponse(202, new JobAccepted(record.JobId, record.Status, location, false))
-            {
-                Headers = new Dictionary<string, string> { ["Location"] = location },
-            };
-        },
-        cancellationToken);
-
-    /// <summary>Applies one status change with a conditional write, reading the job again if a worker changed it meanwhile.</summary>
-    private async Task<ApiResponse> ChangeAsync(
-        string id, Func<JobRecord, string?> refusal, Action<JobRecord> change, Func<JobRecord, CancellationToken, Task<ApiResponse>> after, CancellationToken cancellationToken)
+    /// <summary><c>POST /api/jobs/{id}/cancel</c>: a Queued or Waiting job becomes Cancelled and never runs (see <see cref="JobControl.CancelAsync"/>).</summary>
+    public async Task<ApiResponse> CancelAsync(string id, CancellationToken cancellationToken)
     {
         if (InvalidId(id) is { } invalid)
         {
             return invalid;
         }
 
-        for (var conflicts = 0; conflicts < MaxConflicts; conflicts++)
+        var change = await control.CancelAsync(id, cancellationToken);
+        return change.Outcome == JobChangeOutcome.Changed
+            ? ApiResponse.Json(200, await ViewAsync(change.Record!, CancellationToken.None))
+            : Refused(id, change);
+    }
+
+    /// <summary>
+    /// <c>POST /api/jobs/{id}/retry</c>: a Failed or DeadLettered job is queued again with fresh attempts; a Queued one
+    /// gets its message again (see <see cref="JobControl.RetryAsync"/>).
+    /// </summary>
+    public async Task<ApiResponse> RetryAsync(string id, CancellationToken cancellationToken)
+    {
+        if (InvalidId(id) is { } invalid)
         {
-            var record = await store.FindAsync(id, cancellationToken);
-            if (record is null)
-            {
-                return NotFound(id);
-            }
-
-            if (refusal(record) is { } detail)
-            {
-                return ApiResponse.Problem(409, "Conflict", detail);
-            }
-
-            change(record);
-            if (await store.TryUpdateAsync(record, cancellationToken))
-            {
-                // The change is stored: finish what follows from it (a message, notices) even if the caller hangs up.
-                return await after(record, CancellationToken.None);
-            }
+            return invalid;
         }
 
-        return ApiResponse.Problem(409, "Conflict", $"job {id} kept changing while this request tried to change it; read it and try again");
+        var change = await control.RetryAsync(id, cancellationToken);
+        if (change.Outcome != JobChangeOutcome.Changed)
+        {
+            return Refused(id, change);
+        }
+
+        var location = ApiRoutes.JobPath(change.Record!.JobId);
+        return new ApiResponse(202, new JobAccepted(change.Record.JobId, change.Record.Status, location, false))
+        {
+            Headers = new Dictionary<string, string> { ["Location"] = location },
+        };
     }
+
+    private static ApiResponse Refused(string id, JobChange change) => change.Outcome switch
+    {
+        JobChangeOutcome.NotFound => NotFound(id),
+        JobChangeOutcome.Refused => ApiResponse.Problem(409, "Conflict", change.Refusal),
+        _ => ApiResponse.Problem(409, "Conflict", $"job {id} kept changing while this request tried to change it; read it and try again"),
+    };
 
     private async Task<JobView> ViewAsync(JobRecord record, CancellationToken cancellationToken) => JobViews.From(
         record,

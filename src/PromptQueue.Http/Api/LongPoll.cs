@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace PromptQueue.Core.Api;
+namespace PromptQueue.Http.Api;
 
 /// <summary>Long polling: reads a value again and again until it is final or the wait is over.</summary>
 public static class LongPoll

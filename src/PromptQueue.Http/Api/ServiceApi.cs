@@ -5,7 +5,7 @@ using PromptQueue.Contracts.Api;
 using PromptQueue.Core.Budget;
 using PromptQueue.Core.Storage;
 
-namespace PromptQueue.Core.Api;
+namespace PromptQueue.Http.Api;
 
 /// <summary>The service part of the HTTP API: the shared budget and a health check, for both hosts.</summary>
 public sealed partial class ServiceApi(JobStore store, RequestBudget budget, IOptions<BudgetOptions> budgetOptions, TimeProvider time, ILogger<ServiceApi> logger)

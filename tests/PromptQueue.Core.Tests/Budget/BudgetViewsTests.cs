@@ -1,7 +1,6 @@
-using PromptQueue.Core.Api;
 using PromptQueue.Core.Budget;
 
-namespace PromptQueue.Core.Tests.Api;
+namespace PromptQueue.Core.Tests.Budget;
 
 public sealed class BudgetViewsTests
 {

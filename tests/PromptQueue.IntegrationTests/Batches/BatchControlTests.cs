@@ -1,8 +1,9 @@
 using System.Globalization;
 using PromptQueue.Contracts;
 using PromptQueue.Contracts.Api;
-using PromptQueue.Core.Api;
+using PromptQueue.Http.Api;
 using PromptQueue.Core.Batches;
+using PromptQueue.Core.Usage;
 using PromptQueue.IntegrationTests.Infrastructure;
 
 namespace PromptQueue.IntegrationTests.Batches;
@@ -98,6 +99,33 @@ public sealed class BatchControlTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task RetryJob_ABatchItemRetriedOnItsOwn_LeavesItsFailedCountAndReopensTheBatch()
+    {
+        // Arrange: a finished batch with one failed item, retried through the job's own route, not the batch's.
+        await using var app = await TestApp.StartAsync(azurite);
+        var batchId = await app.SubmitBatchAsync(BatchTestKit.Jsonl(2));
+        await app.Get<BatchDispatcher>().DispatchAsync(CancellationToken.None);
+        var jobs = (await app.ResultsAsync(batchId)).Select(l => l.JobId).ToList();
+        await app.FinishAsync(jobs[0], JobStatus.Completed);
+        await app.FinishAsync(jobs[1], JobStatus.Failed);
+        var before = await app.ViewAsync(batchId);
+
+        // Act
+        var retry = await app.Get<JobApi>().RetryAsync(jobs[1], CancellationToken.None);
+        var during = await app.ViewAsync(batchId);
+        await app.FinishAsync(jobs[1], JobStatus.Completed);
+        var after = await app.ViewAsync(batchId);
+
+        // Assert: the batch waits for the job again, exactly as after retry-failed, and counts it once when it ends.
+        Assert.Equal((BatchStatus.Completed, 1), (before.Status, before.Counts[JobStatus.Failed]));
+        Assert.Equal(202, retry.StatusCode);
+        Assert.Equal((BatchStatus.Running, 1, 1), (during.Status, during.Counts[JobStatus.Completed], during.Counts[JobStatus.Queued]));
+        Assert.False(during.Counts.ContainsKey(JobStatus.Failed));
+        Assert.Equal((BatchStatus.Completed, 2), (after.Status, after.Counts[JobStatus.Completed]));
+        Assert.False(after.Counts.ContainsKey(JobStatus.Failed));
+    }
+
+    [Fact]
     public async Task RetryFailed_StoppedAfterTheRequeueBeforeTheCountWasRemoved_ItemIsCountedWhenItsJobFinishes()
     {
         // Arrange: a retry-failed that stopped half-way: the job is Queued again, its item still counted Failed.
@@ -160,8 +188,8 @@ public sealed class BatchControlTests(AzuriteFixture azurite)
         var record = (await app.Store.FindAsync(jobId, CancellationToken.None))!;
         await app.Get<Core.Processing.JobTerminalNotices>().PublishAsync(record);
         var view = await app.ViewAsync(batchId);
-        var usage = await api.DailyUsageAsync(null, CancellationToken.None);
-        var badDay = await api.DailyUsageAsync("yesterday", CancellationToken.None);
+        var usage = await app.Get<UsageApi>().DailyUsageAsync(null, CancellationToken.None);
+        var badDay = await app.Get<UsageApi>().DailyUsageAsync("yesterday", CancellationToken.None);
 
         // Assert
         Assert.Equal((1, 40L, 0.001), (view.Counts[JobStatus.Completed], view.Usage.TotalTokens, view.Usage.Cost));

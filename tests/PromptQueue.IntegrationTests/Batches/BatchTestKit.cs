@@ -3,7 +3,7 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using PromptQueue.Contracts;
 using PromptQueue.Contracts.Api;
-using PromptQueue.Core.Api;
+using PromptQueue.Http.Api;
 using PromptQueue.Core.Processing;
 using PromptQueue.IntegrationTests.Infrastructure;
 

@@ -35,29 +35,29 @@ public sealed class FunctionsMetadataTests
         Assert.Equal("PromptQueue.Functions.DispatchBatches.Run", functions["DispatchBatches"].GetProperty("entryPoint").GetString());
     }
 
-    public static TheoryData<string, string, string, string> HttpFunctions => new()
+    public static TheoryData<string, string, string, string, string> HttpFunctions => new()
     {
-        { "SubmitJob", "post", "jobs", "Function" },
-        { "ListJobs", "get", "jobs", "Function" },
-        { "ListBatches", "get", "batches", "Function" },
-        { "GetJob", "get", "jobs/{id}", "Function" },
-        { "GetJobReasoning", "get", "jobs/{id}/reasoning", "Function" },
-        { "CancelJob", "post", "jobs/{id}/cancel", "Function" },
-        { "RetryJob", "post", "jobs/{id}/retry", "Function" },
-        { "SubmitBatch", "post", "batches", "Function" },
-        { "GetBatch", "get", "batches/{id}", "Function" },
-        { "CancelBatch", "post", "batches/{id}/cancel", "Function" },
-        { "RetryFailedBatchItems", "post", "batches/{id}/retry-failed", "Function" },
-        { "GetBatchResults", "get", "batches/{id}/results", "Function" },
-        { "GetUsage", "get", "usage", "Function" },
-        { "GetBudget", "get", "budget", "Function" },
-        { "GetOpenApi", "get", "openapi.json", "Function" },
-        { "GetHealth", "get", "health", "Anonymous" },
+        { "SubmitJob", "JobFunctions.SubmitAsync", "post", "jobs", "Function" },
+        { "ListJobs", "JobFunctions.ListAsync", "get", "jobs", "Function" },
+        { "ListBatches", "BatchFunctions.ListAsync", "get", "batches", "Function" },
+        { "GetJob", "JobFunctions.GetAsync", "get", "jobs/{id}", "Function" },
+        { "GetJobReasoning", "JobFunctions.GetReasoningAsync", "get", "jobs/{id}/reasoning", "Function" },
+        { "CancelJob", "JobFunctions.CancelAsync", "post", "jobs/{id}/cancel", "Function" },
+        { "RetryJob", "JobFunctions.RetryAsync", "post", "jobs/{id}/retry", "Function" },
+        { "SubmitBatch", "BatchFunctions.SubmitAsync", "post", "batches", "Function" },
+        { "GetBatch", "BatchFunctions.GetAsync", "get", "batches/{id}", "Function" },
+        { "CancelBatch", "BatchFunctions.CancelAsync", "post", "batches/{id}/cancel", "Function" },
+        { "RetryFailedBatchItems", "BatchFunctions.RetryFailedAsync", "post", "batches/{id}/retry-failed", "Function" },
+        { "GetBatchResults", "BatchFunctions.GetResultsAsync", "get", "batches/{id}/results", "Function" },
+        { "GetUsage", "ServiceFunctions.GetUsageAsync", "get", "usage", "Function" },
+        { "GetBudget", "ServiceFunctions.GetBudgetAsync", "get", "budget", "Function" },
+        { "GetOpenApi", "ServiceFunctions.GetOpenApi", "get", "openapi.json", "Function" },
+        { "GetHealth", "ServiceFunctions.GetHealthAsync", "get", "health", "Anonymous" },
     };
 
     [Theory]
     [MemberData(nameof(HttpFunctions))]
-    public void FunctionsMetadata_HttpFunction_HasItsRouteMethodAndAuthLevel(string name, string method, string route, string authLevel)
+    public void FunctionsMetadata_HttpFunction_HasItsRouteMethodAndAuthLevel(string name, string entryPoint, string method, string route, string authLevel)
     {
         // Arrange
         using var metadata = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "functions.metadata")));
@@ -67,7 +67,7 @@ public sealed class FunctionsMetadataTests
         var bindings = function.GetProperty("bindings").EnumerateArray().ToList();
 
         // Assert
-        Assert.Equal($"PromptQueue.Functions.Http.{name}.Run", function.GetProperty("entryPoint").GetString());
+        Assert.Equal($"PromptQueue.Functions.Http.{entryPoint}", function.GetProperty("entryPoint").GetString());
         var trigger = Assert.Single(bindings, b => b.GetProperty("type").GetString() == "httpTrigger");
         Assert.Equal(route, trigger.GetProperty("route").GetString());
         Assert.Equal([method], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!));

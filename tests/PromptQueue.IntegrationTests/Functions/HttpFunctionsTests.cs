@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.AspNetCore.Routing;
 using PromptQueue.Contracts;
 using PromptQueue.Contracts.Api;
-using PromptQueue.Core.Api;
+using PromptQueue.Http.Api;
 using PromptQueue.Functions.Http;
 using PromptQueue.IntegrationTests.Http;
 using PromptQueue.IntegrationTests.Infrastructure;
@@ -29,11 +29,11 @@ public sealed class HttpFunctionsTests(AzuriteFixture azurite)
         var submit = Request(app, """{"prompt":"Hello from Functions"}""");
 
         // Act
-        var (status, location, body) = await ExecuteAsync(await new SubmitJob(jobs).Run(submit.Request));
+        var (status, location, body) = await ExecuteAsync(await new JobFunctions(jobs).SubmitAsync(submit.Request));
         var accepted = JsonSerializer.Deserialize<JobAccepted>(body, ContractJson.Options)!;
         await app.ProcessNextAsync();
         var get = Request(app, query: "?wait=5");
-        var (getStatus, _, getBody) = await ExecuteAsync(await new GetJob(jobs).Run(get.Request, accepted.Id));
+        var (getStatus, _, getBody) = await ExecuteAsync(await new JobFunctions(jobs).GetAsync(get.Request, accepted.Id));
 
         // Assert
         Assert.Equal(202, status);
@@ -53,10 +53,10 @@ public sealed class HttpFunctionsTests(AzuriteFixture azurite)
         var queued = await app.SubmitAsync("""{"prompt":"Not yet"}""");
 
         // Act
-        var cancel = await ExecuteAsync(await new CancelJob(jobs).Run(Request(app).Request, queued));
-        var retry = await ExecuteAsync(await new RetryJob(jobs).Run(Request(app).Request, queued));
-        var reasoning = await ExecuteAsync(await new GetJobReasoning(jobs).Run(Request(app).Request, queued));
-        var unknown = await ExecuteAsync(await new GetJob(jobs).Run(Request(app).Request, "job-missing"));
+        var cancel = await ExecuteAsync(await new JobFunctions(jobs).CancelAsync(Request(app).Request, queued));
+        var retry = await ExecuteAsync(await new JobFunctions(jobs).RetryAsync(Request(app).Request, queued));
+        var reasoning = await ExecuteAsync(await new JobFunctions(jobs).GetReasoningAsync(Request(app).Request, queued));
+        var unknown = await ExecuteAsync(await new JobFunctions(jobs).GetAsync(Request(app).Request, "job-missing"));
 
         // Assert
         Assert.Equal(200, cancel.Status);
@@ -77,14 +77,14 @@ public sealed class HttpFunctionsTests(AzuriteFixture azurite)
         var submit = Request(app, "[{\"prompt\":\"One\",\"custom_id\":\"a\"},{\"prompt\":\"Two\",\"custom_id\":\"b\"}]");
 
         // Act
-        var (status, location, body) = await ExecuteAsync(await new SubmitBatch(batches).Run(submit.Request));
+        var (status, location, body) = await ExecuteAsync(await new BatchFunctions(batches).SubmitAsync(submit.Request));
         var accepted = JsonSerializer.Deserialize<BatchAccepted>(body, ContractJson.Options)!;
         await app.Get<PromptQueue.Core.Batches.BatchDispatcher>().DispatchAsync(CancellationToken.None);
         var processed = await app.ProcessVisibleAsync();
-        var view = await ExecuteAsync(await new GetBatch(batches).Run(Request(app).Request, accepted.Id));
-        var results = await ExecuteAsync(await new GetBatchResults(batches).Run(Request(app, query: "?reasoning=true").Request, accepted.Id));
-        var cancel = await ExecuteAsync(await new CancelBatch(batches).Run(Request(app).Request, accepted.Id));
-        var usage = await ExecuteAsync(await new GetUsage(batches).Run(Request(app).Request));
+        var view = await ExecuteAsync(await new BatchFunctions(batches).GetAsync(Request(app).Request, accepted.Id));
+        var results = await ExecuteAsync(await new BatchFunctions(batches).GetResultsAsync(Request(app, query: "?reasoning=true").Request, accepted.Id));
+        var cancel = await ExecuteAsync(await new BatchFunctions(batches).CancelAsync(Request(app).Request, accepted.Id));
+        var usage = await ExecuteAsync(await new ServiceFunctions(app.Get<ServiceApi>(), app.Get<UsageApi>()).GetUsageAsync(Request(app).Request));
 
         // Assert
         Assert.Equal((202, $"/api/batches/{accepted.Id}", 2), (status, location, accepted.Items));
@@ -105,9 +105,9 @@ public sealed class HttpFunctionsTests(AzuriteFixture azurite)
         var service = app.Get<ServiceApi>();
 
         // Act
-        var budget = await ExecuteAsync(await new GetBudget(service).Run(Request(app).Request));
-        var health = await ExecuteAsync(await new GetHealth(service).Run(Request(app).Request));
-        var openApi = await ExecuteAsync(GetOpenApi.Run(Request(app).Request));
+        var budget = await ExecuteAsync(await new ServiceFunctions(service, app.Get<UsageApi>()).GetBudgetAsync(Request(app).Request));
+        var health = await ExecuteAsync(await new ServiceFunctions(service, app.Get<UsageApi>()).GetHealthAsync(Request(app).Request));
+        var openApi = await ExecuteAsync(ServiceFunctions.GetOpenApi(Request(app).Request));
 
         // Assert
         Assert.Equal(200, budget.Status);
@@ -126,11 +126,11 @@ public sealed class HttpFunctionsTests(AzuriteFixture azurite)
         var newer = await app.SubmitAsync("""{"prompt":"second"}""");
 
         // Act
-        var page = await ExecuteAsync(await new ListJobs(app.Get<JobApi>()).Run(Request(app, query: "?top=1").Request));
+        var page = await ExecuteAsync(await new JobFunctions(app.Get<JobApi>()).ListAsync(Request(app, query: "?top=1").Request));
         var next = JsonSerializer.Deserialize<ListPage<JobListItem>>(page.Body, ContractJson.Options)!;
-        var rest = await ExecuteAsync(await new ListJobs(app.Get<JobApi>()).Run(Request(app, query: "?top=1&continuation=" + Uri.EscapeDataString(next.Continuation!)).Request));
-        var badStatus = await ExecuteAsync(await new ListJobs(app.Get<JobApi>()).Run(Request(app, query: "?status=Nope").Request));
-        var batches = await ExecuteAsync(await new ListBatches(app.Get<BatchApi>()).Run(Request(app).Request));
+        var rest = await ExecuteAsync(await new JobFunctions(app.Get<JobApi>()).ListAsync(Request(app, query: "?top=1&continuation=" + Uri.EscapeDataString(next.Continuation!)).Request));
+        var badStatus = await ExecuteAsync(await new JobFunctions(app.Get<JobApi>()).ListAsync(Request(app, query: "?status=Nope").Request));
+        var batches = await ExecuteAsync(await new BatchFunctions(app.Get<BatchApi>()).ListAsync(Request(app).Request));
 
         // Assert
         Assert.Equal((200, 200, 400, 200), (page.Status, rest.Status, badStatus.Status, batches.Status));
@@ -159,7 +159,7 @@ public sealed class HttpFunctionsTests(AzuriteFixture azurite)
             TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<ServiceApi>.Instance);
 
         // Act
-        var health = await ExecuteAsync(await new GetHealth(service).Run(Request(app).Request));
+        var health = await ExecuteAsync(await new ServiceFunctions(service, app.Get<UsageApi>()).GetHealthAsync(Request(app).Request));
 
         // Assert
         Assert.Equal(503, health.Status);

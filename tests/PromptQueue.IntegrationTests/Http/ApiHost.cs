@@ -57,7 +57,7 @@ public sealed class ApiHost : IAsyncDisposable
         var builder = ServeCommand.CreateBuilder();
         builder.Configuration.AddInMemoryCollection(app.Configuration.AsEnumerable());
         builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddFakeLogging();
-        builder.Services.AddPromptQueueCore(builder.Configuration);
+        builder.Services.AddPromptQueueCore(builder.Configuration).AddPromptQueueHttpApi();
         configureServices?.Invoke(builder.Services);
         var web = ServeCommand.Build(builder, new ServeSettings { Urls = "http://127.0.0.1:0", ApiKey = apiKey });
         await web.StartAsync();

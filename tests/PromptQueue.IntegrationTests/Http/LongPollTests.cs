@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
-using PromptQueue.Core.Api;
+using PromptQueue.Http.Api;
 
-namespace PromptQueue.Core.Tests.Api;
+namespace PromptQueue.IntegrationTests.Http;
 
 public sealed class LongPollTests
 {

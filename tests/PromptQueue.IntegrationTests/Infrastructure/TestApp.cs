@@ -11,6 +11,7 @@ using PromptQueue.Core.Storage;
 using PromptQueue.Core.Submission;
 using PromptQueue.Functions;
 using PromptQueue.Simulator;
+using PromptQueue.Http;
 
 namespace PromptQueue.IntegrationTests.Infrastructure;
 
@@ -64,7 +65,8 @@ public sealed class TestApp : IAsyncDisposable
         var collection = new ServiceCollection()
             .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
             .AddSingleton<IConfiguration>(configuration)
-            .AddPromptQueueCore(configuration);
+            .AddPromptQueueCore(configuration)
+            .AddPromptQueueHttpApi();
         configureServices?.Invoke(collection);
         var services = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         var app = new TestApp(services, simulator, configuration);

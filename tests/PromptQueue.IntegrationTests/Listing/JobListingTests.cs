@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using PromptQueue.Contracts;
 using PromptQueue.Contracts.Api;
-using PromptQueue.Core.Api;
+using PromptQueue.Http.Api;
 using PromptQueue.Core.Batches;
 using PromptQueue.Core.Listing;
 using PromptQueue.Core.Storage;

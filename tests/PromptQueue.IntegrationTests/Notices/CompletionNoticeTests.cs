@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Azure.Storage.Queues;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -8,6 +9,7 @@ using PromptQueue.Core.Notices;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
 using PromptQueue.Functions;
+using PromptQueue.Http;
 using PromptQueue.IntegrationTests.Infrastructure;
 
 namespace PromptQueue.IntegrationTests.Notices;
@@ -40,6 +42,47 @@ public sealed class CompletionNoticeTests(AzuriteFixture azurite)
         Assert.Equal("/api/jobs/job-1", notice.RootElement.GetProperty("status_url").GetString());
         Assert.Equal(record.ErrorCode, notice.RootElement.TryGetProperty("error_code", out var code) ? code.GetString() : null);
         Assert.Equal(0, await app.Get<NoticeQueues>().Webhook.ExistsAsync() ? await app.Get<NoticeQueues>().Webhook.CountAllAsync() : 0);
+    }
+
+    [Fact]
+    public async Task Publish_PublicBaseUrlConfigured_StatusUrlIsAbsoluteUnderIt()
+    {
+        // Arrange: the host knows the address its callers use, so a receiver can follow the link as it is.
+        await using var app = await StartAsync(settings =>
+        {
+            settings["PromptQueue:Notices:ResultsQueueEnabled"] = "true";
+            settings["PromptQueue:Http:PublicBaseUrl"] = "https://promptqueue.example.com/";
+        });
+        var record = new JobRecord { PartitionKey = "job 2/a", Status = JobStatus.Completed, CompletedAt = DateTimeOffset.UnixEpoch };
+
+        // Act
+        await app.Get<JobTerminalNotices>().PublishAsync(record);
+
+        // Assert
+        var message = await ResultsQueue(app).ReceiveOneAsync();
+        using var notice = JsonDocument.Parse(message.Body.ToString());
+        Assert.Equal("https://promptqueue.example.com/api/jobs/job%202%2Fa", notice.RootElement.GetProperty("status_url").GetString());
+    }
+
+    [Theory]
+    [InlineData("promptqueue.example.com")]
+    [InlineData("ftp://promptqueue.example.com")]
+    [InlineData("https://promptqueue.example.com/?key=1")]
+    public void HttpApi_PublicBaseUrlNotAnHttpAddress_FailsAtStartNamingTheSetting(string value)
+    {
+        // Arrange
+        var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(new ConfigurationBuilder()
+                .AddInMemoryCollection(new Dictionary<string, string?> { ["PromptQueue:Http:PublicBaseUrl"] = value }).Build())
+            .AddPromptQueueHttpApi()
+            .BuildServiceProvider();
+
+        // Act
+        var thrown = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(
+            () => services.GetRequiredService<Microsoft.Extensions.Options.IOptions<PromptQueue.Http.Api.ApiOptions>>().Value);
+
+        // Assert
+        Assert.Contains("PromptQueue:Http:PublicBaseUrl", thrown.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using PromptQueue.Core;
 using PromptQueue.Core.Budget;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
+using PromptQueue.Http;
 
 namespace PromptQueue.IntegrationTests.Pacing;
 
@@ -39,7 +40,8 @@ public sealed class PacingHost : IAsyncDisposable
                 .AddProvider(events)
                 .AddFilter<ProcessorEvents>(typeof(JobProcessor).FullName, LogLevel.Information))
             .AddSingleton<IConfiguration>(configuration)
-            .AddPromptQueueCore(configuration);
+            .AddPromptQueueCore(configuration)
+            .AddPromptQueueHttpApi();
         services.AddOptions<QueueListenerOptions>().BindConfiguration(QueueListenerOptions.SectionName).ValidateDataAnnotations();
         services.AddSingleton<JobQueueListener>();
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 using PromptQueue.Contracts;
 using PromptQueue.Contracts.Api;
 using PromptQueue.Core;
-using PromptQueue.Core.Api;
+using PromptQueue.Http.Api;
 using PromptQueue.Core.Batches;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Retention;
