@@ -86,8 +86,21 @@ public sealed class JobRecord : ITableEntity
     /// </summary>
     public DateTimeOffset? NoticesPendingSince { get; set; }
 
-    /// <summary>Why a Waiting job waits.</summary>
-    public string? WaitReason { get; set; }
+    /// <summary>Why a Waiting job waits; stored as its name in the <c>WaitReason</c> column, <see cref="StoredWaitReason"/>.</summary>
+    [IgnoreDataMember]
+    public WaitReason? WaitReason
+    {
+        get => WaitReasons.Parse(StoredWaitReason);
+        set => StoredWaitReason = value?.ToString();
+    }
+
+    /// <summary>
+    /// The <c>WaitReason</c> column as stored: a <see cref="Contracts.WaitReason"/> name. Rows stored before the set was
+    /// closed hold names of it too. A name this version does not know reads as <see cref="WaitReasons.Fallback"/>
+    /// instead of failing the row (as an enum column would), and stays as it is until the job waits again.
+    /// </summary>
+    [DataMember(Name = nameof(WaitReason))]
+    public string? StoredWaitReason { get; set; }
 
     /// <summary>Until when the running worker's claim holds; the worker renews it while its model call runs.</summary>
     public DateTimeOffset? ClaimedUntil { get; set; }
