@@ -42,9 +42,15 @@ public sealed class BatchStore
     public const int MaxActionsPerTransaction = 100;
 
     private const long MaxTransactionChars = 1_400_000;
+    /// <summary>The batches that may still have items to release, one row each; see <c>src/PromptQueue.Core/Storage/README.md</c>.</summary>
     private const string ActivePartition = "active";
+
+    /// <summary>One marker row per schedule occurrence; see <c>src/PromptQueue.Core/Storage/README.md</c>.</summary>
     private const string SchedulePartition = "schedules";
+
+    /// <summary>Holds <see cref="WindowRow"/>, the release window every dispatcher shares; see <c>src/PromptQueue.Core/Storage/README.md</c>.</summary>
     private const string DispatchPartition = "dispatch";
+
     private const string WindowRow = "window";
     private const string JobIdProperty = "JobId";
     private const string CustomIdProperty = "CustomId";

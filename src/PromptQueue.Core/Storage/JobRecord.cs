@@ -12,6 +12,7 @@ namespace PromptQueue.Core.Storage;
 /// </remarks>
 public sealed class JobRecord : ITableEntity
 {
+    /// <summary>The row key of the job row in its job's partition; the job table's layout is in <c>src/PromptQueue.Core/Storage/README.md</c>.</summary>
     public const string RowKeyValue = "job";
 
     /// <summary>The job id.</summary>
