@@ -73,19 +73,19 @@ internal sealed class ChatCompletionsEndpoint(
     private bool TryAdmit(
         HttpRequest httpRequest,
         string body,
-        [NotNullWhen(true)] out ChatRequest? request,
+        [NotNullWhen(true)] out SimulatedChatRequest? request,
         [NotNullWhen(true)] out SimDirectives? directives,
         [NotNullWhen(false)] out CannedReply? refusal)
     {
         request = null;
         directives = null;
-        refusal = ApiKeyCheck.Refusal(httpRequest, options.RequiredApiKey);
+        refusal = SimulatorKeyCheck.Refusal(httpRequest, options.RequiredApiKey);
         if (refusal is not null)
         {
             return false;
         }
 
-        if (!ChatRequest.TryParse(body, out request, out var error) || !SimDirectives.TryParse(request.LastUserText, out directives, out error))
+        if (!SimulatedChatRequest.TryParse(body, out request, out var error) || !SimDirectives.TryParse(request.LastUserText, out directives, out error))
         {
             refusal = OpenRouterErrors.BadRequest(error);
             return false;
@@ -102,7 +102,7 @@ internal sealed class ChatCompletionsEndpoint(
         return true;
     }
 
-    private CannedReply? ScriptedReply(ChatRequest request, SimDirectives directives)
+    private CannedReply? ScriptedReply(SimulatedChatRequest request, SimDirectives directives)
     {
         if (directives.Status is { } status)
         {

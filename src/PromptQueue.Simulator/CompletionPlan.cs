@@ -48,7 +48,7 @@ internal sealed record CompletionPlan
     public static string NewGenerationId(long unixSeconds) =>
         $"gen-{unixSeconds}-{RandomNumberGenerator.GetString(IdAlphabet, 20)}";
 
-    public static CompletionPlan Create(ChatRequest request, SimDirectives directives, string generationId, long created)
+    public static CompletionPlan Create(SimulatedChatRequest request, SimDirectives directives, string generationId, long created)
     {
         var hash = SyntheticText.StableHash(request.ConversationKey);
         var excerpt = SyntheticText.Excerpt(SimDirectives.Strip(request.LastUserText));
@@ -75,7 +75,7 @@ internal sealed record CompletionPlan
     private static string FitLength(string text, int? requestedLength) =>
         requestedLength is { } length ? SyntheticText.RepeatToLength(text, length) : text;
 
-    private static ToolCallPlan CreateToolCall(ChatRequest request, string excerpt, ulong hash) => new(
+    private static ToolCallPlan CreateToolCall(SimulatedChatRequest request, string excerpt, ulong hash) => new(
         $"call_{hash:x16}",
         request.FirstToolName ?? "lookup",
         new JsonObject { ["query"] = excerpt }.ToJsonString(SimulatorJson.Options));

@@ -7,7 +7,7 @@ internal sealed class KeyEndpoint(SimulatorOptions options, FreeTierRateLimiter 
 {
     public Task HandleAsync(HttpContext context)
     {
-        var reply = ApiKeyCheck.Refusal(context.Request, options.RequiredApiKey) ?? KeyInfo();
+        var reply = SimulatorKeyCheck.Refusal(context.Request, options.RequiredApiKey) ?? KeyInfo();
         return reply.WriteAsync(context.Response, context.RequestAborted);
     }
 

@@ -34,8 +34,11 @@ public sealed record JobView
     /// <summary>When a Waiting job resumes.</summary>
     public DateTimeOffset? NextAttemptAt { get; init; }
 
-    /// <summary>Why a Waiting job waits: Spacing, DailyLimit, RateLimitedPerMinute, Transient, ...</summary>
-    public string? WaitReason { get; init; }
+    /// <summary>
+    /// Why a Waiting job waits: one of the closed set <see cref="Contracts.WaitReason"/> (Spacing, DailyLimit,
+    /// RateLimitedPerMinute, Parent, ...), sent as its name; <see cref="WaitReasons.Describe"/> says it in plain words.
+    /// </summary>
+    public WaitReason? WaitReason { get; init; }
 
     /// <summary>Model calls made so far, each counted as it started; waiting for quota makes none.</summary>
     public int Attempts { get; init; }

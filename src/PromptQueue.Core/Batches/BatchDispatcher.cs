@@ -231,7 +231,7 @@ public sealed partial class BatchDispatcher(
     /// An item accepted at submission that no longer passes (the limits were lowered since): it becomes a Rejected job
     /// with its payload kept, so the batch still completes and the item shows why.
     /// </summary>
-    private async Task RejectAsync(string batchId, BatchItem item, string error, CancellationToken cancellationToken)
+    private async Task RejectAsync(string batchId, StoredBatchItem item, string error, CancellationToken cancellationToken)
     {
         LogItemRejected(batchId, item.Index, error);
         var record = records.Rejected(item.JobId, item.JobJson ?? "", error);
@@ -243,7 +243,7 @@ public sealed partial class BatchDispatcher(
         }
     }
 
-    private static void Stamp(JobRecord record, string batchId, BatchItem item)
+    private static void Stamp(JobRecord record, string batchId, StoredBatchItem item)
     {
         record.BatchId = batchId;
         record.BatchItemIndex = item.Index;

@@ -8,7 +8,7 @@ using PromptQueue.Core.Storage;
 namespace PromptQueue.Core.Batches;
 
 /// <summary>One item of a batch with its job as stored (null when never released) and the texts the export needs.</summary>
-public sealed record BatchExportRow(string BatchId, BatchItem Item, JobRecord? Record, string? Answer, string? Reasoning, string? ReasoningDetails)
+public sealed record BatchExportRow(string BatchId, StoredBatchItem Item, JobRecord? Record, string? Answer, string? Reasoning, string? ReasoningDetails)
 {
     public BatchResultLine ToLine() => new()
     {
@@ -42,7 +42,7 @@ public sealed class BatchExporter(BatchStore store, JobStore jobs)
         ArgumentNullException.ThrowIfNull(header);
         for (var from = 0; from < header.Items; from += PageSize)
         {
-            var items = new List<BatchItem>(PageSize);
+            var items = new List<StoredBatchItem>(PageSize);
             await foreach (var item in store.ReadItemsAsync(header.BatchId, from, Math.Min(header.Items, from + PageSize), withJob: false, cancellationToken))
             {
                 items.Add(item);
@@ -82,7 +82,7 @@ public sealed class BatchExporter(BatchStore store, JobStore jobs)
         await output.FlushAsync(cancellationToken);
     }
 
-    private async Task<BatchExportRow> ReadRowAsync(BatchHeader header, BatchItem item, bool withReasoning, CancellationToken cancellationToken)
+    private async Task<BatchExportRow> ReadRowAsync(BatchHeader header, StoredBatchItem item, bool withReasoning, CancellationToken cancellationToken)
     {
         // Items not yet claimed have no job; reading them would only cost a round trip each.
         var record = item.Index < header.NextIndex ? await jobs.FindAsync(item.JobId, cancellationToken) : null;

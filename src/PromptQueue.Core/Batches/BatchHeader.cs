@@ -15,6 +15,7 @@ namespace PromptQueue.Core.Batches;
 /// </remarks>
 public sealed class BatchHeader : ITableEntity
 {
+    /// <summary>The row key of the header in its batch's partition; the batch table's layout is in <c>src/PromptQueue.Core/Storage/README.md</c>.</summary>
     public const string RowKeyValue = "batch";
 
     public string PartitionKey { get; set; } = "";
@@ -114,6 +115,7 @@ public sealed class BatchHeader : ITableEntity
 /// <summary>Row keys of a batch's partition: items by zero-padded index, so a range scan returns input order.</summary>
 public static class BatchRows
 {
+    /// <summary>Followed by the claim's first item index: a dispatcher's claim row; see <c>src/PromptQueue.Core/Storage/README.md</c>.</summary>
     public const string ClaimPrefix = "claim-";
 
     public static string Item(int index) => index.ToString("D7", CultureInfo.InvariantCulture);

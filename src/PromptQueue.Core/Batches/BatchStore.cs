@@ -9,13 +9,17 @@ using PromptQueue.Core.Storage;
 
 namespace PromptQueue.Core.Batches;
 
-/// <summary>One item of a batch as stored: its job, its pre-assigned job id and the terminal status counted for it.</summary>
+/// <summary>
+/// One item of a batch as stored (an item row of the batch table): its job, its pre-assigned job id and the terminal
+/// status counted for it. An item as read from a submitted body is a <see cref="BatchBodyItem"/>; the client library's
+/// <c>PromptQueue.Client.BatchItem</c> is an item a caller submits.
+/// </summary>
 /// <param name="Index">Position in the submitted batch, from 0.</param>
 /// <param name="JobId">The job id the item runs under, fixed at submission.</param>
 /// <param name="CustomId">The caller's name for the item, if any.</param>
 /// <param name="JobJson">The v1 job; null when the row was read without it.</param>
 /// <param name="CountedStatus">The terminal status the header's counts include for this item, if any.</param>
-public sealed record BatchItem(int Index, string JobId, string? CustomId, string? JobJson, JobStatus? CountedStatus)
+public sealed record StoredBatchItem(int Index, string JobId, string? CustomId, string? JobJson, JobStatus? CountedStatus)
 {
     public ETag ETag { get; init; }
 }
@@ -38,9 +42,15 @@ public sealed class BatchStore
     public const int MaxActionsPerTransaction = 100;
 
     private const long MaxTransactionChars = 1_400_000;
+    /// <summary>The batches that may still have items to release, one row each; see <c>src/PromptQueue.Core/Storage/README.md</c>.</summary>
     private const string ActivePartition = "active";
+
+    /// <summary>One marker row per schedule occurrence; see <c>src/PromptQueue.Core/Storage/README.md</c>.</summary>
     private const string SchedulePartition = "schedules";
+
+    /// <summary>Holds <see cref="WindowRow"/>, the release window every dispatcher shares; see <c>src/PromptQueue.Core/Storage/README.md</c>.</summary>
     private const string DispatchPartition = "dispatch";
+
     private const string WindowRow = "window";
     private const string JobIdProperty = "JobId";
     private const string CustomIdProperty = "CustomId";
@@ -72,7 +82,7 @@ public sealed class BatchStore
     /// Adds items in transactions of up to 100 rows. A transaction that finds its rows already there (409) was written
     /// before by a writer of the same batch with the same content (job ids are derived, not random): it is skipped.
     /// </summary>
-    public async Task AddItemsAsync(string batchId, IReadOnlyList<BatchItem> items, CancellationToken cancellationToken)
+    public async Task AddItemsAsync(string batchId, IReadOnlyList<StoredBatchItem> items, CancellationToken cancellationToken)
     {
         var actions = new List<TableTransactionAction>(MaxActionsPerTransaction);
         long chars = 0;
@@ -153,7 +163,7 @@ public sealed class BatchStore
     }
 
     /// <summary>Writes an item and the header that counts it, both conditionally, in one transaction.</summary>
-    public async Task<bool> TryUpdateItemAndHeaderAsync(BatchItem item, BatchHeader header, CancellationToken cancellationToken)
+    public async Task<bool> TryUpdateItemAndHeaderAsync(StoredBatchItem item, BatchHeader header, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(item);
         ArgumentNullException.ThrowIfNull(header);
@@ -162,14 +172,14 @@ public sealed class BatchStore
         return await TrySubmitAsync([Replace(header), new TableTransactionAction(TableTransactionActionType.UpdateMerge, row, item.ETag)], [header], cancellationToken);
     }
 
-    public async Task<BatchItem?> FindItemAsync(string batchId, int index, CancellationToken cancellationToken)
+    public async Task<StoredBatchItem?> FindItemAsync(string batchId, int index, CancellationToken cancellationToken)
     {
         var response = await Table.GetEntityIfExistsAsync<TableEntity>(batchId, BatchRows.Item(index), cancellationToken: cancellationToken);
         return response.HasValue ? ToItem(response.Value!) : null;
     }
 
     /// <summary>Items [from, to) in input order; without their job JSON unless asked, to keep pages small.</summary>
-    public async IAsyncEnumerable<BatchItem> ReadItemsAsync(string batchId, int from, int to, bool withJob, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<StoredBatchItem> ReadItemsAsync(string batchId, int from, int to, bool withJob, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {batchId} and RowKey ge {BatchRows.Item(from)} and RowKey lt {BatchRows.Item(to)}");
         IEnumerable<string>? select = withJob ? null : ["RowKey", JobIdProperty, CustomIdProperty, StatusProperty];
@@ -180,7 +190,7 @@ public sealed class BatchStore
     }
 
     /// <summary>Items whose counted status is one of <paramref name="statuses"/>, in input order.</summary>
-    public async IAsyncEnumerable<BatchItem> ReadItemsWithStatusAsync(string batchId, IReadOnlyList<JobStatus> statuses, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<StoredBatchItem> ReadItemsWithStatusAsync(string batchId, IReadOnlyList<JobStatus> statuses, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var anyStatus = string.Join(" or ", statuses.Select(s => TableClient.CreateQueryFilter($"Status eq {s.ToString()}")));
         // Item keys are all digits, so they sort before the header ("batch") and the claims.
@@ -322,7 +332,7 @@ public sealed class BatchStore
     private static TableEntity ClaimEntity(string batchId, int start, int end, DateTimeOffset expiresAt) =>
         new(batchId, BatchRows.Claim(start)) { ["Start"] = start, ["End"] = end, ["ExpiresAt"] = expiresAt };
 
-    private static TableEntity ToEntity(string batchId, BatchItem item)
+    private static TableEntity ToEntity(string batchId, StoredBatchItem item)
     {
         var entity = new TableEntity(batchId, BatchRows.Item(item.Index)) { [JobIdProperty] = item.JobId, [CustomIdProperty] = item.CustomId };
         var json = item.JobJson ?? "";
@@ -337,7 +347,7 @@ public sealed class BatchStore
         return entity;
     }
 
-    private static BatchItem ToItem(TableEntity row)
+    private static StoredBatchItem ToItem(TableEntity row)
     {
         string? json = null;
         if (row.GetInt32(JobChunksProperty) is { } chunks)
@@ -352,7 +362,7 @@ public sealed class BatchStore
         }
 
         var status = row.GetString(StatusProperty) is { Length: > 0 } name ? Enum.Parse<JobStatus>(name) : (JobStatus?)null;
-        return new BatchItem(BatchRows.IndexOf(row.RowKey), row.GetString(JobIdProperty)!, row.GetString(CustomIdProperty), json, status) { ETag = row.ETag };
+        return new StoredBatchItem(BatchRows.IndexOf(row.RowKey), row.GetString(JobIdProperty)!, row.GetString(CustomIdProperty), json, status) { ETag = row.ETag };
     }
 
     private async Task SubmitAddsAsync(List<TableTransactionAction> actions, CancellationToken cancellationToken)

@@ -57,7 +57,7 @@ public sealed class BatchSubmitter(BatchStore store, IOptions<BatchOptions> opti
         var refused = false;
         var written = false;
         var stored = 0;
-        var pending = new List<BatchItem>(BatchStore.MaxActionsPerTransaction);
+        var pending = new List<StoredBatchItem>(BatchStore.MaxActionsPerTransaction);
         string? refusal = null;
         var tooLarge = false;
         var invalidItems = 0;
@@ -97,12 +97,12 @@ public sealed class BatchSubmitter(BatchStore store, IOptions<BatchOptions> opti
                     continue;
                 }
 
-                pending.Add(new BatchItem(stored, JobIds.ForBatchItem(secret, created, stored), item.CustomId, item.JobJson, null));
+                pending.Add(new StoredBatchItem(stored, JobIds.ForBatchItem(secret, created, stored), item.CustomId, item.JobJson, null));
                 stored++;
                 if (pending.Count == BatchStore.MaxActionsPerTransaction)
                 {
                     await store.AddItemsAsync(batchId, pending, cancellationToken);
-                    (written, pending) = (true, new List<BatchItem>(BatchStore.MaxActionsPerTransaction));
+                    (written, pending) = (true, new List<StoredBatchItem>(BatchStore.MaxActionsPerTransaction));
                 }
             }
         }

@@ -7,6 +7,7 @@ namespace PromptQueue.Core.Budget;
 /// <summary>The shared budget as one entity in the budget table, written with If-Match.</summary>
 public sealed class TableBudgetStore : IBudgetStore
 {
+    /// <summary>The budget table's one partition: a row per account; see <c>src/PromptQueue.Core/Storage/README.md</c>.</summary>
     private const string PartitionKey = "budget";
 
     private readonly TableClient _table;

@@ -59,9 +59,6 @@ public sealed partial class JobProcessor(
     /// <summary>How long releasing a job on shutdown may take before the host is left to stop anyway.</summary>
     private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(15);
 
-    /// <summary>The wait reason of a job whose parent is not finished yet.</summary>
-    public const string ParentWaitReason = "Parent";
-
     /// <summary>After a claim conflict the job is read again; after this many tries (three conflicts) the delivery gives way.</summary>
     private const int MaxClaimTries = 4;
 
@@ -353,7 +350,7 @@ public sealed partial class JobProcessor(
                 record.ParentWaits++;
                 LogParentPending(record.JobId, pending.Why);
                 var until = time.GetUtcNow() + parents.NextWait(record.ParentWaits);
-                return (null, await WaitAsync(record, until, ParentWaitReason, null, cancellationToken));
+                return (null, await WaitAsync(record, until, WaitReason.Parent, null, cancellationToken));
             default:
                 throw new InvalidOperationException("Unknown parent resolution.");
         }
@@ -373,7 +370,7 @@ public sealed partial class JobProcessor(
         else if (slot is BudgetDeferred deferred)
         {
             // No call is made, so no attempt is counted, and nothing was spent.
-            return (null, null, await WaitAsync(record, Spread(deferred.Until), deferred.Reason.ToString(), null, cancellationToken));
+            return (null, null, await WaitAsync(record, Spread(deferred.Until), deferred.Reason.ToWaitReason(), null, cancellationToken));
         }
         else if (slot is BudgetGranted granted && granted.SlotAt > time.GetUtcNow())
         {
@@ -527,7 +524,7 @@ public sealed partial class JobProcessor(
             }
 
             LogReleased(record.JobId);
-            return await WaitAsync(stored, time.GetUtcNow(), "Released", null, timeout.Token);
+            return await WaitAsync(stored, time.GetUtcNow(), WaitReason.Released, null, timeout.Token);
         }
         catch (Exception ex) when (ex is Azure.RequestFailedException or OperationCanceledException)
         {
@@ -678,7 +675,7 @@ public sealed partial class JobProcessor(
             // The API refused to start the call: waiting for quota never brings the job closer to giving up, and
             // every instance learns the reset so that none of them asks again before it.
             await budget.LearnAsync(retry, cancellationToken);
-            return await WaitAsync(record, Spread(now + RetryDelay.For(retry, record.FailedCalls, now, _options)), retry.Reason.ToString(), retry.Error, cancellationToken);
+            return await WaitAsync(record, Spread(now + RetryDelay.For(retry, record.FailedCalls, now, _options)), retry.Reason.ToWaitReason(), retry.Error, cancellationToken);
         }
 
         record.FailedCalls++;
@@ -689,7 +686,7 @@ public sealed partial class JobProcessor(
         }
 
         var delay = RetryDelay.For(retry, record.FailedCalls, now, _options);
-        return await WaitAsync(record, now + delay, retry.Reason.ToString(), retry.Error, cancellationToken);
+        return await WaitAsync(record, now + delay, retry.Reason.ToWaitReason(), retry.Error, cancellationToken);
     }
 
     private async Task<JobProcessingResult> HoldForAccountProblemAsync(JobRecord record, ProviderError error, CancellationToken cancellationToken)
@@ -705,10 +702,10 @@ public sealed partial class JobProcessor(
             _ => "",
         };
         await budget.PauseAsync(until, $"OpenRouter refused the account (HTTP {error.HttpStatus}): {error.Message.TrimEnd('.')}{fix}", keyAtFault: error.HttpStatus == 401, cancellationToken);
-        return await WaitAsync(record, Spread(until), "AccountProblem", error, cancellationToken);
+        return await WaitAsync(record, Spread(until), WaitReason.AccountProblem, error, cancellationToken);
     }
 
-    private async Task<JobProcessingResult> WaitAsync(JobRecord record, DateTimeOffset until, string reason, ProviderError? error, CancellationToken cancellationToken)
+    private async Task<JobProcessingResult> WaitAsync(JobRecord record, DateTimeOffset until, WaitReason reason, ProviderError? error, CancellationToken cancellationToken)
     {
         // The message goes out before the status changes: if the write below fails, the job is still Running
         // with a claim, and that message will find it and take it over once the claim lapses.
@@ -722,7 +719,7 @@ public sealed partial class JobProcessor(
         }
 
         LogWaiting(record.JobId, reason, until);
-        JobTelemetry.Deferred(reason);
+        JobTelemetry.Deferred(reason.ToString());
         return new(record.JobId, JobOutcome.Deferred);
     }
 
@@ -807,7 +804,7 @@ public sealed partial class JobProcessor(
     private partial void LogRejected(string jobId, string reason);
 
     [LoggerMessage(LogLevel.Information, "Job {JobId} waits until {Until:o} ({Reason})")]
-    private partial void LogWaiting(string jobId, string reason, DateTimeOffset until);
+    private partial void LogWaiting(string jobId, WaitReason reason, DateTimeOffset until);
 
     [LoggerMessage(LogLevel.Debug, "Job {JobId} is {Status} until {Until:o}; its message comes back then")]
     private partial void LogHeld(string jobId, JobStatus status, DateTimeOffset until);

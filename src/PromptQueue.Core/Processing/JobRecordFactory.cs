@@ -145,7 +145,7 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
     }
 
     /// <summary>Marks the job waiting; a wait for quota has no error of its own and keeps the last one.</summary>
-    public static void MarkWaiting(JobRecord record, DateTimeOffset until, string reason, ProviderError? lastError)
+    public static void MarkWaiting(JobRecord record, DateTimeOffset until, WaitReason reason, ProviderError? lastError)
     {
         record.Status = JobStatus.Waiting;
         record.ClaimedUntil = null;

@@ -58,6 +58,7 @@ public sealed partial record IndexCursor(DateOnly Day, string? AfterRowKey)
 /// </remarks>
 public sealed class DayIndex(TableClient table)
 {
+    /// <summary>Followed by the UTC day, <c>yyyyMMdd</c>, in the job table and the batch table; see <c>src/PromptQueue.Core/Storage/README.md</c>.</summary>
     public const string PartitionPrefix = "~created-";
 
     /// <summary>Inverted milliseconds count down from here (the year 2286), so newer rows get smaller keys.</summary>

@@ -12,6 +12,7 @@ namespace PromptQueue.Core.Storage;
 /// </remarks>
 public sealed class JobRecord : ITableEntity
 {
+    /// <summary>The row key of the job row in its job's partition; the job table's layout is in <c>src/PromptQueue.Core/Storage/README.md</c>.</summary>
     public const string RowKeyValue = "job";
 
     /// <summary>The job id.</summary>
@@ -86,8 +87,21 @@ public sealed class JobRecord : ITableEntity
     /// </summary>
     public DateTimeOffset? NoticesPendingSince { get; set; }
 
-    /// <summary>Why a Waiting job waits.</summary>
-    public string? WaitReason { get; set; }
+    /// <summary>Why a Waiting job waits; stored as its name in the <c>WaitReason</c> column, <see cref="StoredWaitReason"/>.</summary>
+    [IgnoreDataMember]
+    public WaitReason? WaitReason
+    {
+        get => WaitReasons.Parse(StoredWaitReason);
+        set => StoredWaitReason = value?.ToString();
+    }
+
+    /// <summary>
+    /// The <c>WaitReason</c> column as stored: a <see cref="Contracts.WaitReason"/> name. Rows stored before the set was
+    /// closed hold names of it too. A name this version does not know reads as <see cref="WaitReasons.Fallback"/>
+    /// instead of failing the row (as an enum column would), and stays as it is until the job waits again.
+    /// </summary>
+    [DataMember(Name = nameof(WaitReason))]
+    public string? StoredWaitReason { get; set; }
 
     /// <summary>Until when the running worker's claim holds; the worker renews it while its model call runs.</summary>
     public DateTimeOffset? ClaimedUntil { get; set; }

@@ -22,6 +22,9 @@ public sealed partial class JobStore
 
     private const long MaxTransactionBytes = 3L * 1024 * 1024;
 
+    /// <summary>A partition the health check queries and nothing ever writes; see <c>src/PromptQueue.Core/Storage/README.md</c>.</summary>
+    private const string HealthPartition = "~health";
+
     private readonly TableClient _table;
     private readonly UnfinishedJobs _unfinished;
     private readonly CreatedJobs _created;
@@ -285,7 +288,7 @@ public sealed partial class JobStore
     /// <summary>Throws unless the job table answers: a cheap query for a partition that never exists.</summary>
     public async Task CheckReachableAsync(CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {"~health"}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {HealthPartition}");
         await foreach (var _ in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["PartitionKey"], cancellationToken: cancellationToken).AsPages())
         {
             break;

@@ -26,6 +26,7 @@ public sealed record UnfinishedJob(string JobId, DateTimeOffset Since, bool Awai
 /// </remarks>
 public sealed class UnfinishedJobs(TableServiceClient tables, IOptions<PromptQueueOptions> options, TimeProvider time)
 {
+    /// <summary>The job table's partition of this index; every special partition is listed in <c>src/PromptQueue.Core/Storage/README.md</c>.</summary>
     public const string Partition = "~unfinished";
 
     private const string SinceProperty = "Since";
@@ -92,5 +93,6 @@ public sealed class UnfinishedJobs(TableServiceClient tables, IOptions<PromptQue
     public async Task MarkBackfilledAsync(CancellationToken cancellationToken) =>
         await _table.UpsertEntityAsync(new TableEntity(Partition, BackfillMarker) { [SinceProperty] = time.GetUtcNow() }, TableUpdateMode.Replace, cancellationToken);
 
+    /// <summary>The row of <see cref="Partition"/> that marks the index as built once from the table; see <c>src/PromptQueue.Core/Storage/README.md</c>.</summary>
     private const string BackfillMarker = "~backfilled";
 }

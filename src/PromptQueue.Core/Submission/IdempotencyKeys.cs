@@ -25,6 +25,13 @@ public sealed class IdempotencyKeys(TableServiceClient tables, IOptions<PromptQu
     /// <summary>The longest key accepted; it is hashed, so this only keeps requests sensible.</summary>
     public const int MaxKeyLength = 256;
 
+    /// <summary>
+    /// Followed by the SHA-256 of the key in hex: the job table's partition of one key's binding. Every special
+    /// partition is listed in <c>src/PromptQueue.Core/Storage/README.md</c>.
+    /// </summary>
+    public const string PartitionPrefix = "~key-";
+
+    /// <summary>The one row of a key's partition; see <c>src/PromptQueue.Core/Storage/README.md</c>.</summary>
     private const string RowKeyValue = "idempotency-key";
     private const string JobIdProperty = "JobId";
     private const string RequestHashProperty = "RequestHash";
@@ -62,5 +69,5 @@ public sealed class IdempotencyKeys(TableServiceClient tables, IOptions<PromptQu
         _table.DeleteIfExistsAsync(partition, RowKeyValue, cancellationToken);
 
     /// <summary>The partition of the row that binds <paramref name="key"/>; a job keeps it, and tests check the table by it.</summary>
-    public static string PartitionFor(string key) => "~key-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    public static string PartitionFor(string key) => PartitionPrefix + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 }

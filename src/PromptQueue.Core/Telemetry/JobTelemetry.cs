@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using PromptQueue.Contracts;
-using PromptQueue.Core.OpenRouter;
 using PromptQueue.Core.Storage;
 
 namespace PromptQueue.Core.Telemetry;
@@ -58,9 +57,9 @@ public static class JobTelemetry
     public static void DeadLettered() => PromptQueueTelemetry.JobsDeadLettered.Add(1);
 
     /// <summary>
-    /// A job was put back on the queue with a delay. <paramref name="reason"/> is the record's wait reason: a
-    /// <see cref="RetryReason"/> name, <c>AccountProblem</c>, or a budget wait. (Calls refused with a 429 are counted
-    /// by the chat client itself, in <c>promptqueue.calls.rate_limited</c>.)
+    /// A job was put back on the queue with a delay. <paramref name="reason"/> is the record's wait reason (a
+    /// <see cref="WaitReason"/> name), or <see cref="HeldByClaim"/> or <see cref="HeldUntilDue"/> for a delivery held
+    /// back. (Calls refused with a 429 are counted by the chat client itself, in <c>promptqueue.calls.rate_limited</c>.)
     /// </summary>
     public static void Deferred(string reason)
     {

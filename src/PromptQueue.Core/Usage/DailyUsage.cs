@@ -110,6 +110,7 @@ public sealed class DailyUsage(BatchStore store, TimeProvider time) : IJobTermin
             new BatchUsage(total.GetInt64("PromptTokens") ?? 0, total.GetInt64("CompletionTokens") ?? 0, total.GetInt64("TotalTokens") ?? 0, total.GetDouble("Cost") ?? 0));
     }
 
+    /// <summary>The batch table's partition of one day's usage; see <c>src/PromptQueue.Core/Storage/README.md</c>.</summary>
     private static string Partition(string day) => "usage-" + day;
 
     private static string MarkerRow(string jobId) => "job|" + jobId;

@@ -78,6 +78,25 @@ public sealed class ContractDocumentsTests
     }
 
     [Fact]
+    public void OpenApi_WaitReason_ListsEveryValueWithItsDescription()
+    {
+        // Arrange
+        using var openApi = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoRoot, "src", "PromptQueue.Http", "openapi.json")));
+        var schemas = openApi.RootElement.GetProperty("components").GetProperty("schemas");
+        var component = schemas.GetProperty("WaitReason");
+
+        // Act
+        var documented = component.GetProperty("enum").EnumerateArray().Select(v => v.GetString()).ToList();
+        var descriptions = component.GetProperty("x-enumDescriptions").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString());
+        var jobViewField = schemas.GetProperty("JobView").GetProperty("properties").GetProperty("wait_reason").GetProperty("oneOf")[0].GetProperty("$ref").GetString();
+
+        // Assert
+        Assert.Equal(Enum.GetNames<WaitReason>(), documented);
+        Assert.Equal(Enum.GetValues<WaitReason>().ToDictionary(r => r.ToString(), r => (string?)r.Describe()), descriptions);
+        Assert.Equal("#/components/schemas/WaitReason", jobViewField);
+    }
+
+    [Fact]
     public void Samples_EveryLine_IsAValidJob()
     {
         // Arrange

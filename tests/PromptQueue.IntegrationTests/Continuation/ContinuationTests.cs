@@ -192,7 +192,7 @@ public sealed class ContinuationTests(AzuriteFixture azurite)
         Assert.Equal(JobOutcome.Deferred, result.Outcome);
         var child = (await app.Store.FindAsync("child", CancellationToken.None))!;
         Assert.Equal(JobStatus.Waiting, child.Status);
-        Assert.Equal(JobProcessor.ParentWaitReason, child.WaitReason);
+        Assert.Equal(WaitReason.Parent, child.WaitReason);
         Assert.Equal(0, child.Attempts);
         Assert.Equal(1, child.ParentWaits);
         Assert.Equal(budgetBefore, await app.Get<RequestBudget>().ReadAsync(CancellationToken.None));

@@ -12,20 +12,20 @@ namespace PromptQueue.IntegrationTests.Faults;
 [Collection(AzuriteTests.Name)]
 public sealed class BrokenApiTests(AzuriteFixture azurite)
 {
-    public static TheoryData<string, string, string> Faults => new()
+    public static TheoryData<string, WaitReason, string> Faults => new()
     {
         // directive, wait reason, error code on the record
-        { "hang", "Timeout", "idle_timeout" },
-        { "reset", "NetworkError", "network_error" },
-        { "malformed", "MalformedResponse", "malformed_json" },
-        { "status=502-html", "ServerError", "http_502" },
-        { "status=524-html", "Timeout", "http_524" },
-        { "no-done", "MalformedResponse", "stream_incomplete" },
+        { "hang", WaitReason.Timeout, "idle_timeout" },
+        { "reset", WaitReason.NetworkError, "network_error" },
+        { "malformed", WaitReason.MalformedResponse, "malformed_json" },
+        { "status=502-html", WaitReason.ServerError, "http_502" },
+        { "status=524-html", WaitReason.Timeout, "http_524" },
+        { "no-done", WaitReason.MalformedResponse, "stream_incomplete" },
     };
 
     [Theory]
     [MemberData(nameof(Faults))]
-    public async Task Run_BrokenResponseWithAttemptsLeft_WaitsWithTheAttemptCounted(string directive, string reason, string errorCode)
+    public async Task Run_BrokenResponseWithAttemptsLeft_WaitsWithTheAttemptCounted(string directive, WaitReason reason, string errorCode)
     {
         // Arrange
         await using var app = await StartAsync(maxAttempts: 2);

@@ -43,7 +43,7 @@ public sealed class AttemptCountTests(AzuriteFixture azurite)
 
         // Assert
         Assert.Equal(JobOutcome.Deferred, released.Outcome);
-        Assert.Equal((JobStatus.Waiting, "Released", 1, 1), (interrupted.Status, interrupted.WaitReason, interrupted.Attempts, callsBeforeRerun));
+        Assert.Equal((JobStatus.Waiting, WaitReason.Released, 1, 1), (interrupted.Status, interrupted.WaitReason, interrupted.Attempts, callsBeforeRerun));
         Assert.Null(interrupted.ClaimedUntil);
         Assert.Equal(JobOutcome.Completed, rerun.Outcome);
         Assert.Equal((2, 2), ((await app.Store.FindAsync(jobId, CancellationToken.None))!.Attempts, app.Simulator.ChatRequestCount));
@@ -71,7 +71,7 @@ public sealed class AttemptCountTests(AzuriteFixture azurite)
         // Assert
         var record = (await app.Store.FindAsync(second, CancellationToken.None))!;
         Assert.Equal(JobOutcome.Deferred, released.Outcome);
-        Assert.Equal((JobStatus.Waiting, "Released", 0), (record.Status, record.WaitReason, record.Attempts));
+        Assert.Equal((JobStatus.Waiting, WaitReason.Released, 0), (record.Status, record.WaitReason, record.Attempts));
         Assert.Equal(1, app.Simulator.ChatRequestCount);
     }
 
@@ -127,7 +127,7 @@ public sealed class AttemptCountTests(AzuriteFixture azurite)
         var child = (await app.Store.FindAsync("child-of-failed", CancellationToken.None))!;
         Assert.True(tableStop.Fired, "the stop never came while the failure was written");
         Assert.Equal(JobOutcome.Deferred, released.Outcome);
-        Assert.Equal((JobStatus.Waiting, "Released", 0), (child.Status, child.WaitReason, child.Attempts));
+        Assert.Equal((JobStatus.Waiting, WaitReason.Released, 0), (child.Status, child.WaitReason, child.Attempts));
         Assert.Null(child.CompletedAt);
         Assert.Null(child.ErrorCode);
     }

@@ -26,7 +26,7 @@ public sealed class ProcessorPacingTests(AzuriteFixture azurite)
         // Assert: the job waits for the reset the 429 named, and the shared budget now blocks every instance.
         Assert.Equal(JobOutcome.Deferred, result.Outcome);
         var record = await app.Store.FindAsync(submission.JobId!, CancellationToken.None);
-        Assert.Equal((JobStatus.Waiting, 1, 0, "RateLimitedPerMinute"), (record!.Status, record.Attempts, record.FailedCalls, record.WaitReason));
+        Assert.Equal((JobStatus.Waiting, 1, 0, WaitReason.RateLimitedPerMinute), (record!.Status, record.Attempts, record.FailedCalls, record.WaitReason));
         Assert.Equal(1, app.Simulator.ChatRequestCount);
         Assert.Equal(429, record.ErrorHttpStatus);
         var budget = await app.Get<RequestBudget>().ReadAsync(CancellationToken.None);
@@ -54,8 +54,8 @@ public sealed class ProcessorPacingTests(AzuriteFixture azurite)
         Assert.Equal(1, app.Simulator.ChatRequestCount);
         var firstRecord = await app.Store.FindAsync(firstJobId, CancellationToken.None);
         var secondRecord = await app.Store.FindAsync(second.JobId!, CancellationToken.None);
-        Assert.Equal((JobStatus.Waiting, "AccountProblem", 1, 0), (firstRecord!.Status, firstRecord.WaitReason, firstRecord.Attempts, firstRecord.FailedCalls));
-        Assert.Equal((JobStatus.Waiting, nameof(BudgetWait.Paused), 0), (secondRecord!.Status, secondRecord.WaitReason, secondRecord.Attempts));
+        Assert.Equal((JobStatus.Waiting, WaitReason.AccountProblem, 1, 0), (firstRecord!.Status, firstRecord.WaitReason, firstRecord.Attempts, firstRecord.FailedCalls));
+        Assert.Equal((JobStatus.Waiting, WaitReason.Paused, 0), (secondRecord!.Status, secondRecord.WaitReason, secondRecord.Attempts));
         var budget = await app.Get<RequestBudget>().ReadAsync(CancellationToken.None);
         Assert.Contains("HTTP 401", budget.PauseReason, StringComparison.Ordinal);
     }
@@ -101,7 +101,7 @@ public sealed class ProcessorPacingTests(AzuriteFixture azurite)
         Assert.Equal(JobOutcome.Deferred, result.Outcome);
         Assert.Equal(1, app.Simulator.ChatRequestCount);
         var record = await app.Store.FindAsync(late.JobId!, CancellationToken.None);
-        Assert.Equal((JobStatus.Waiting, nameof(BudgetWait.DailyLimit), 0), (record!.Status, record.WaitReason, record.Attempts));
+        Assert.Equal((JobStatus.Waiting, WaitReason.DailyLimit, 0), (record!.Status, record.WaitReason, record.Attempts));
         Assert.True(record.NextAttemptAt >= BudgetRules.NextUtcMidnight(TimeProvider.System.GetUtcNow()));
     }
 

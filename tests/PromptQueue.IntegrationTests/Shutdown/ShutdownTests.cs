@@ -37,7 +37,7 @@ public sealed class ShutdownTests(AzuriteFixture azurite)
         // Assert: Waiting and due now, the call it made counted, no failure, no claim held, and a fresh message to pick it up.
         Assert.Equal(JobOutcome.Deferred, result.Outcome);
         var record = await app.Store.FindAsync(jobId, CancellationToken.None);
-        Assert.Equal((JobStatus.Waiting, "Released", 1, 0), (record!.Status, record.WaitReason, record.Attempts, record.FailedCalls));
+        Assert.Equal((JobStatus.Waiting, WaitReason.Released, 1, 0), (record!.Status, record.WaitReason, record.Attempts, record.FailedCalls));
         Assert.Equal(1, app.Simulator.ChatRequestCount);
         Assert.Null(record.ClaimedUntil);
         Assert.True(record.NextAttemptAt <= TimeProvider.System.GetUtcNow());
@@ -83,7 +83,7 @@ public sealed class ShutdownTests(AzuriteFixture azurite)
 
         // Assert: nothing is left Running, and exactly one message will bring the job back.
         var record = await app.Store.FindAsync(jobId, CancellationToken.None);
-        Assert.Equal((JobStatus.Waiting, "Released"), (record!.Status, record.WaitReason));
+        Assert.Equal((JobStatus.Waiting, WaitReason.Released), (record!.Status, record.WaitReason));
         Assert.Equal(1, await app.JobQueue().CountAllAsync());
     }
 

@@ -138,6 +138,50 @@ public sealed class JobStoreTests(AzuriteFixture azurite)
         Assert.Equal("first half, second half", answer);
     }
 
+    [Fact]
+    public async Task FindAsync_EveryWaitReason_RoundTripsAsItsNameInTheWaitReasonColumn()
+    {
+        // Arrange
+        await using var app = await TestApp.StartAsync(azurite);
+        var reasons = Enum.GetValues<WaitReason>();
+        foreach (var reason in reasons)
+        {
+            var record = new JobRecord { PartitionKey = "wait-" + reason, Status = JobStatus.Waiting, WaitReason = reason };
+            Assert.True(await app.Store.TryCreateAsync(record, new Dictionary<JobText, string>(), CancellationToken.None));
+        }
+
+        foreach (var reason in reasons)
+        {
+            // Act
+            var stored = await app.Store.FindAsync("wait-" + reason, CancellationToken.None);
+            var row = (await app.JobTable.GetEntityAsync<Azure.Data.Tables.TableEntity>("wait-" + reason, JobRecord.RowKeyValue)).Value;
+
+            // Assert
+            Assert.Equal(reason, stored!.WaitReason);
+            Assert.Equal(reason.ToString(), row.GetString("WaitReason"));
+            Assert.False(row.ContainsKey(nameof(JobRecord.StoredWaitReason)));
+        }
+    }
+
+    [Theory]
+    [InlineData("Released", WaitReason.Released)]
+    [InlineData("DailyLimit", WaitReason.DailyLimit)]
+    [InlineData("RateLimitedPerMinute", WaitReason.RateLimitedPerMinute)]
+    [InlineData("Parent", WaitReason.Parent)]
+    [InlineData("SomethingNewer", WaitReason.Unknown)]
+    public async Task FindAsync_WaitReasonStoredAsText_ReadsAsTheSetAndAnUnknownOneAsTheFallback(string stored, WaitReason expected)
+    {
+        // Arrange: a job row as releases before the closed set, or a newer one, stored it.
+        await using var app = await TestApp.StartAsync(azurite);
+        await app.JobTable.AddEntityAsync(new Azure.Data.Tables.TableEntity("text-reason", JobRecord.RowKeyValue) { ["Status"] = "Waiting", ["WaitReason"] = stored });
+
+        // Act
+        var record = await app.Store.FindAsync("text-reason", CancellationToken.None);
+
+        // Assert
+        Assert.Equal((JobStatus.Waiting, expected, stored), (record!.Status, record.WaitReason, record.StoredWaitReason));
+    }
+
     private static async Task<List<string>> RowKeysAsync(TestApp app, string jobId)
     {
         var keys = new List<string>();

@@ -93,7 +93,7 @@ public sealed class JobLifecycleMetricsTests(AzuriteFixture azurite)
         Assert.Equal(JobStatus.Waiting, record.Status);
         var deferred = Assert.Single(telemetry.Metric(PromptQueueTelemetry.Instruments.JobsDeferred));
         Assert.Equal(1, deferred.Sum);
-        Assert.Equal(record.WaitReason, deferred[JobTelemetry.ReasonTag]);
+        Assert.Equal(record.WaitReason?.ToString(), deferred[JobTelemetry.ReasonTag]);
         Assert.Empty(telemetry.Metric(PromptQueueTelemetry.Instruments.JobDuration));
     }
 

@@ -137,7 +137,7 @@ public sealed class ModelCallTelemetryTests(AzuriteFixture azurite)
         var record = (await app.Store.FindAsync(jobId, CancellationToken.None))!;
         var limited = Assert.Single(telemetry.Metric(PromptQueueTelemetry.Instruments.CallsRateLimited));
         Assert.Equal(1, limited.Sum);
-        Assert.Equal(record.WaitReason, limited["reason"]);
+        Assert.Equal(record.WaitReason?.ToString(), limited["reason"]);
         Assert.Equal(record.RequestedModel, limited["gen_ai.request.model"]);
         var span = Assert.Single(telemetry.ChatSpans());
         Assert.Equal(429, span.GetTagItem("http.response.status_code"));

@@ -1,7 +1,10 @@
 namespace PromptQueue.Simulator;
 
-/// <summary>Bearer-key check; with no key configured every caller is let in, as a local stand-in should.</summary>
-internal static class ApiKeyCheck
+/// <summary>
+/// The simulated OpenRouter's bearer-key check (<c>Authorization: Bearer ...</c>); with no key configured every caller is
+/// let in, as a local stand-in should. Not the PromptQueue API's key check (<c>PromptQueue.Http.ApiKeyCheck</c>).
+/// </summary>
+internal static class SimulatorKeyCheck
 {
     private const string BearerPrefix = "Bearer ";
 

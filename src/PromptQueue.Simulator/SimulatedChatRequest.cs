@@ -4,7 +4,10 @@ using System.Text.Json;
 
 namespace PromptQueue.Simulator;
 
-/// <summary>The parts of an OpenAI/OpenRouter chat request that shape the simulated answer.</summary>
+/// <summary>
+/// The parts of an OpenAI/OpenRouter chat request, as the simulator receives it, that shape the simulated answer. Not the
+/// request the worker sends (<c>PromptQueue.Core.OpenRouter.ChatRequest</c>).
+/// </summary>
 /// <param name="Model">The requested model, or the first of <c>models</c>.</param>
 /// <param name="Stream">Whether the client asked for SSE.</param>
 /// <param name="LastUserText">Text of the last user message, directives included.</param>
@@ -12,7 +15,7 @@ namespace PromptQueue.Simulator;
 /// <param name="ConversationKey">Canonical text of model and messages, directives removed; equal requests give equal keys.</param>
 /// <param name="FirstToolName">Name of the first function tool offered, if any.</param>
 /// <param name="TopLogprobs">Null unless <c>logprobs</c> is true; then how many alternatives per token (<c>top_logprobs</c>, 0 when absent).</param>
-internal sealed record ChatRequest(
+internal sealed record SimulatedChatRequest(
     string Model,
     bool Stream,
     string LastUserText,
@@ -21,7 +24,7 @@ internal sealed record ChatRequest(
     string? FirstToolName,
     int? TopLogprobs = null)
 {
-    public static bool TryParse(string body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out string? error)
+    public static bool TryParse(string body, [NotNullWhen(true)] out SimulatedChatRequest? request, [NotNullWhen(false)] out string? error)
     {
         request = null;
         try
@@ -36,7 +39,7 @@ internal sealed record ChatRequest(
         }
     }
 
-    private static bool TryRead(JsonElement root, out ChatRequest? request, [NotNullWhen(false)] out string? error)
+    private static bool TryRead(JsonElement root, out SimulatedChatRequest? request, [NotNullWhen(false)] out string? error)
     {
         request = null;
         if (root.ValueKind != JsonValueKind.Object)
@@ -58,7 +61,7 @@ internal sealed record ChatRequest(
             return false;
         }
 
-        request = new ChatRequest(
+        request = new SimulatedChatRequest(
             model,
             root.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.True,
             ReadLastUserText(messages),
