@@ -739,13 +739,15 @@ public static partial class PromptJobReader
         _ => "nothing",
     };
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
+    // The schema's patterns, ending in \z: .NET's $ also matches before a final line break, and "order-1\n" is no
+    // id (Table storage refuses control characters in a key), no model and no tool name.
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._:-]*\z")]
     private static partial Regex JobIdPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,199}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,199}\z")]
     private static partial Regex ModelPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_-]{1,64}\z")]
     private static partial Regex ToolNamePattern();
 
     /// <summary>Visits the known fields of one object and reports the ones nobody asked for.</summary>

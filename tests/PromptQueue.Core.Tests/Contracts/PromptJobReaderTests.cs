@@ -276,6 +276,8 @@ public sealed class PromptJobReaderTests
     [InlineData("""{"prompt":"hi","stop":[1]}""", "$.stop[0]", "must be a string, not a number")]
     [InlineData("""{"prompt":"hi","id":"has space"}""", "$.id", "must be 1 to 128 characters of letters, digits, '-', '_', '.' or ':', starting with a letter or digit")]
     [InlineData("""{"prompt":"hi","id":"a/b"}""", "$.id", "must be 1 to 128 characters of letters, digits, '-', '_', '.' or ':', starting with a letter or digit")]
+    [InlineData("""{"prompt":"hi","id":"order-1\n"}""", "$.id", "must be 1 to 128 characters of letters, digits, '-', '_', '.' or ':', starting with a letter or digit")]
+    [InlineData("""{"prompt":"hi","model":"openai/gpt-oss-120b\n"}""", "$.model", "is not a model id: expected a form such as \"openai/gpt-oss-120b:free\"")]
     [InlineData("""{"prompt":"hi","model":"not a model"}""", "$.model", "is not a model id: expected a form such as \"openai/gpt-oss-120b:free\"")]
     [InlineData("""{"prompt":"hi","reasoning":{"effort":"extreme"}}""", "$.reasoning.effort", "must be one of none, minimal, low, medium, high, xhigh, max")]
     [InlineData("""{"prompt":"hi","reasoning":{"effort":"low","max_tokens":100}}""", "$.reasoning", "give either 'effort' or 'max_tokens', not both (OpenRouter accepts one)")]
