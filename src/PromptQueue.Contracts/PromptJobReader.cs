@@ -610,7 +610,7 @@ public static partial class PromptJobReader
         {
             count++;
             var itemPath = $"{path}.{property.Name}";
-            if (property.Name.Length is 0 or > MaxMetadataKeyChars)
+            if (Characters(property.Name) is 0 or > MaxMetadataKeyChars)
             {
                 errors.Add(new(itemPath, $"keys must be 1 to {MaxMetadataKeyChars} characters"));
             }
@@ -619,7 +619,7 @@ public static partial class PromptJobReader
             {
                 errors.Add(new(itemPath, $"must be a string, not {Kind(property.Value)}"));
             }
-            else if (property.Value.GetString()!.Length > MaxMetadataValueChars)
+            else if (Characters(property.Value.GetString()!) > MaxMetadataValueChars)
             {
                 errors.Add(new(itemPath, $"must be at most {MaxMetadataValueChars} characters"));
             }
@@ -639,7 +639,7 @@ public static partial class PromptJobReader
             return;
         }
 
-        var length = e.GetString()!.Length;
+        var length = Characters(e.GetString()!);
         if (length == 0 && !allowEmpty)
         {
             errors.Add(new(path, "must not be empty"));
@@ -648,6 +648,25 @@ public static partial class PromptJobReader
         {
             errors.Add(new(path, $"is {length} characters; the limit is {limits.MaxTextChars}"));
         }
+    }
+
+    /// <summary>
+    /// A text's length as JSON Schema's minLength and maxLength count it, in Unicode code points: an emoji beyond the
+    /// Basic Multilingual Plane is one character, not the two UTF-16 units of <see cref="string.Length"/>. (Every
+    /// surrogate here is paired: <see cref="CheckWellFormed(JsonElement)"/> refused the job otherwise.)
+    /// </summary>
+    private static int Characters(string text)
+    {
+        var characters = text.Length;
+        foreach (var unit in text)
+        {
+            if (char.IsLowSurrogate(unit))
+            {
+                characters--;
+            }
+        }
+
+        return characters;
     }
 
     private static void CheckBoolean(JsonElement e, string path, List<JobValidationError> errors)

@@ -349,6 +349,25 @@ public sealed class PromptJobReaderTests
     }
 
     [Fact]
+    public void Read_TextLimits_CountCodePointsAsJsonSchemaDoes()
+    {
+        // Arrange: each emoji is one code point and two UTF-16 units.
+        var limits = new JobLimits { MaxTextChars = 10 };
+        var key = string.Concat(Enumerable.Repeat("😀", PromptJobReader.MaxMetadataKeyChars));
+        var value = string.Concat(Enumerable.Repeat("𝔸", PromptJobReader.MaxMetadataValueChars));
+
+        // Act
+        var atLimits = PromptJobReader.Read($$$"""{"prompt":"{{{string.Concat(Enumerable.Repeat("😀", 10))}}}","metadata":{"{{{key}}}":"{{{value}}}"}}""", limits);
+        var over = PromptJobReader.Read($$$"""{"prompt":"{{{string.Concat(Enumerable.Repeat("😀", 11))}}}","metadata":{"{{{key}}}😀":"{{{value}}}𝔸"}}""", limits);
+
+        // Assert
+        Assert.True(atLimits.IsValid, atLimits.Describe());
+        Assert.Equal(
+            [new("$.prompt", "is 11 characters; the limit is 10"), new($"$.metadata.{key}😀", "keys must be 1 to 64 characters"), new($"$.metadata.{key}😀", "must be at most 512 characters")],
+            over.Errors);
+    }
+
+    [Fact]
     public void Read_PayloadOverByteLimit_IsRejectedBeforeParsing()
     {
         // Arrange
