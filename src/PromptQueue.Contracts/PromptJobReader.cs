@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -202,7 +203,7 @@ public static partial class PromptJobReader
         var fields = new Fields(root, "$", errors);
         fields.Optional("v", (e, p) =>
         {
-            if (e.ValueKind != JsonValueKind.Number || !e.TryGetInt32(out var v) || v != 1)
+            if (e.ValueKind != JsonValueKind.Number || !IsWholeNumber(e) || !e.TryGetDecimal(out var v) || v != 1)
             {
                 errors.Add(new(p, "unsupported contract version; this worker reads version 1"));
             }
@@ -237,9 +238,13 @@ public static partial class PromptJobReader
         fields.Optional("stop", (e, p) => CheckStop(e, p, errors));
         fields.Optional("seed", (e, p) =>
         {
-            if (e.ValueKind != JsonValueKind.Number || !e.TryGetInt64(out _))
+            if (e.ValueKind != JsonValueKind.Number || !IsWholeNumber(e))
             {
                 errors.Add(new(p, "must be an integer"));
+            }
+            else if (!e.TryGetDecimal(out var seed) || seed < long.MinValue || seed > long.MaxValue)
+            {
+                errors.Add(new(p, "must be an integer of 64 bits"));
             }
         });
         fields.Optional("tools", (e, p) => CheckArray(e, p, errors, limits.MaxTools, (item, ip) => CheckTool(item, ip, errors)));
@@ -700,19 +705,47 @@ public static partial class PromptJobReader
         {
             errors.Add(new(path, $"must be an integer, not {Kind(e)}"));
         }
-        else if (e.TryGetInt32(out var value))
+        else if (!IsWholeNumber(e))
         {
-            if (value < min || value > max)
+            errors.Add(new(path, $"must be an integer, not {e.GetRawText()}"));
+        }
+        else if (!e.TryGetDecimal(out var value) || value > int.MaxValue)
+        {
+            errors.Add(new(path, $"must be {range} (and at most {int.MaxValue})"));
+        }
+        else if (value < min || value > max)
+        {
+            errors.Add(new(path, $"must be {range}"));
+        }
+    }
+
+    /// <summary>
+    /// Whether a JSON number is whole, however it is written: 100, 100.0, 1e2 and 1.5e3 are (JSON Schema's "integer"
+    /// reads them so); 1.5 and 1e-2 are not. Read from the text, so that no rounding (of a long fraction, or of a tiny
+    /// exponent to 0) makes a fraction whole.
+    /// </summary>
+    private static bool IsWholeNumber(JsonElement number)
+    {
+        var text = number.GetRawText().AsSpan().TrimStart('-');
+        var exponent = 0L;
+        var e = text.IndexOfAny('e', 'E');
+        if (e >= 0)
+        {
+            var written = text[(e + 1)..];
+            if (!long.TryParse(written, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out exponent))
             {
-                errors.Add(new(path, $"must be {range}"));
+                exponent = written[0] == '-' ? long.MinValue : long.MaxValue; // beyond any limit either way
             }
+
+            text = text[..e];
         }
-        else
-        {
-            // Digits alone that do not fit are out of range; a fraction or an exponent is no integer to the reader.
-            var digitsOnly = e.GetRawText().TrimStart('-').All(char.IsAsciiDigit);
-            errors.Add(new(path, digitsOnly ? $"must be {range} (and at most {int.MaxValue})" : "must be an integer, written without a fraction or exponent"));
-        }
+
+        // The digits without the point, and where the exponent puts the point among them: a whole number has no
+        // digit but 0 after it (trailing zeros never make a fraction, and zero is whole however it is written).
+        var point = text.IndexOf('.');
+        var digits = (point < 0 ? text.ToString() : string.Concat(text[..point], text[(point + 1)..])).TrimEnd('0');
+        var pointAt = (point < 0 ? text.Length : point) + Math.Clamp(exponent, -int.MaxValue, int.MaxValue);
+        return digits.Length == 0 || digits.Length <= pointAt;
     }
 
     private static void CheckArray(JsonElement e, string path, List<JobValidationError> errors, int maxItems, Action<JsonElement, string> checkItem)

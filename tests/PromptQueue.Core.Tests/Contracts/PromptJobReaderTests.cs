@@ -177,6 +177,12 @@ public sealed class PromptJobReaderTests
     [InlineData("""{"prompt":"a","reasoning":{"summary":"long"}}""", "$.reasoning.summary")]
     [InlineData("""{"prompt":"a","reasoning":{"enabled":"true"}}""", "$.reasoning.enabled")]
     [InlineData("""{"prompt":"a","max_tokens":2147483648}""", "$.max_tokens")]
+    [InlineData("""{"prompt":"a","max_tokens":1e99999999999999999999}""", "$.max_tokens")]
+    [InlineData("""{"prompt":"a","max_tokens":1e-99999999999999999999}""", "$.max_tokens")]
+    [InlineData("""{"prompt":"a","top_k":1.00000000000000000000000000000001}""", "$.top_k")]
+    [InlineData("""{"prompt":"a","seed":9223372036854775808}""", "$.seed")]
+    [InlineData("""{"prompt":"a","seed":7.5}""", "$.seed")]
+    [InlineData("""{"prompt":"a","v":1.5}""", "$.v")]
     public void Read_ParameterOutOfItsRange_IsAFieldError(string json, string path)
     {
         // Act
@@ -185,6 +191,22 @@ public sealed class PromptJobReaderTests
         // Assert
         Assert.False(result.IsValid);
         Assert.Equal(path, Assert.Single(result.Errors).Path);
+    }
+
+    [Theory]
+    [InlineData("""{"prompt":"a","max_tokens":1e2,"top_k":40.0,"logprobs":true,"top_logprobs":2.0e1,"seed":1e18,"v":1.0,"reasoning":{"max_tokens":15e-1}}""")]
+    [InlineData("""{"prompt":"a","max_tokens":100.000,"top_k":4E+1,"logprobs":true,"top_logprobs":20,"seed":1000000000000000000.0,"v":1e0,"reasoning":{"max_tokens":1.5}}""")]
+    public void Read_WholeNumberInAnyNotation_IsThatInteger(string json)
+    {
+        // Act: JSON has one kind of number, and JSON Schema calls 100.0 and 1e2 integers; 15e-1 and 1.5 are not.
+        var result = PromptJobReader.Read(json, Limits);
+        var whole = PromptJobReader.Read(json.Replace("15e-1", "1e3", StringComparison.Ordinal).Replace("1.5}", "1000.0}", StringComparison.Ordinal), Limits);
+
+        // Assert
+        Assert.Equal([new("$.reasoning.max_tokens", $"must be an integer, not {(json.Contains("15e-1", StringComparison.Ordinal) ? "15e-1" : "1.5")}")], result.Errors);
+        Assert.True(whole.IsValid, whole.Describe());
+        var job = whole.Job!;
+        Assert.Equal((100, 40, 20, 1_000_000_000_000_000_000L, 1, 1000), (job.MaxTokens, job.TopK, job.TopLogprobs, job.Seed, job.Version, job.Reasoning!.MaxTokens));
     }
 
     [Theory]
