@@ -539,6 +539,11 @@ public static partial class PromptJobReader
             errors.Add(new(path + ".function.name", "is required: 1 to 64 letters, digits, '_' or '-'"));
         }
 
+        if (function.TryGetProperty("description", out var description))
+        {
+            RequireKind(description, path + ".function.description", JsonValueKind.String, "a string", errors);
+        }
+
         if (function.TryGetProperty("parameters", out var parameters) && parameters.ValueKind != JsonValueKind.Object)
         {
             errors.Add(new(path + ".function.parameters", "must be a JSON Schema object"));
@@ -555,6 +560,12 @@ public static partial class PromptJobReader
             }
 
             return;
+        }
+
+        if (e.ValueKind == JsonValueKind.Object && e.TryGetProperty("type", out var type)
+            && (type.ValueKind != JsonValueKind.String || type.GetString() != "function"))
+        {
+            errors.Add(new(path + ".type", "must be \"function\" on an object: the words none, auto and required are given alone, as a string"));
         }
 
         if (e.ValueKind != JsonValueKind.Object
@@ -578,17 +589,18 @@ public static partial class PromptJobReader
         if (type is null || !ResponseFormats.Contains(type, StringComparer.Ordinal))
         {
             errors.Add(new(path + ".type", $"must be one of {string.Join(", ", ResponseFormats)}"));
-            return;
         }
 
-        if (type != "json_schema")
-        {
-            return;
-        }
-
-        if (!e.TryGetProperty("json_schema", out var schema) || schema.ValueKind != JsonValueKind.Object)
+        // A json_schema is required with type json_schema, and is checked wherever it is given: it is sent as it is.
+        var hasSchema = e.TryGetProperty("json_schema", out var schema);
+        if (type == "json_schema" && (!hasSchema || schema.ValueKind != JsonValueKind.Object))
         {
             errors.Add(new(path + ".json_schema", "is required when type is json_schema: {\"name\":...,\"schema\":{...}}"));
+            return;
+        }
+
+        if (!hasSchema || !RequireKind(schema, path + ".json_schema", JsonValueKind.Object, "an object {\"name\":...,\"schema\":{...}}", errors))
+        {
             return;
         }
 
@@ -600,6 +612,11 @@ public static partial class PromptJobReader
         if (!schema.TryGetProperty("schema", out var body) || body.ValueKind != JsonValueKind.Object)
         {
             errors.Add(new(path + ".json_schema.schema", "is required and must be a JSON Schema object"));
+        }
+
+        if (schema.TryGetProperty("strict", out var strict))
+        {
+            CheckBoolean(strict, path + ".json_schema.strict", errors);
         }
     }
 
