@@ -25,8 +25,40 @@ public static class ContractJson
             // backslashes, control characters), and a lone surrogate never reaches it (the reader refuses one). A
             // page that embeds this JSON in HTML must encode it for HTML, as with any JSON.
             Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+
+            // JSON has one kind of number: 100, 100.0 and 1e2 are one value, an integer to JSON Schema, and an
+            // integer field reads any of them (PromptJobReader has checked that it is whole and fits).
+            Converters = { new WholeNumberInt32Converter(), new WholeNumberInt64Converter() },
         };
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }
 }
+
+/// <summary>Reads a whole JSON number however it is written (<c>100</c>, <c>100.0</c>, <c>1e2</c>) as an <see cref="int"/>.</summary>
+internal sealed class WholeNumberInt32Converter : JsonConverter<int>
+{
+    public override int Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TryGetInt32(out var value) ? value : checked((int)WholeNumber.Read(ref reader));
+
+    public override void Write(Utf8JsonWriter writer, int value, JsonSerializerOptions options) => writer.WriteNumberValue(value);
+}
+
+/// <summary>Reads a whole JSON number however it is written (<c>7</c>, <c>7.0</c>, <c>1e18</c>) as a <see cref="long"/>.</summary>
+internal sealed class WholeNumberInt64Converter : JsonConverter<long>
+{
+    public override long Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TryGetInt64(out var value) ? value : checked((long)WholeNumber.Read(ref reader));
+
+    public override void Write(Utf8JsonWriter writer, long value, JsonSerializerOptions options) => writer.WriteNumberValue(value);
+}
+
+internal static class WholeNumber
+{
+    /// <summary>The value of a whole number written with a fraction or an exponent; anything else is no integer.</summary>
+    public static decimal Read(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.Number && reader.TryGetDecimal(out var value) && value == decimal.Truncate(value)
+            ? value
+            : throw new JsonException("The JSON value is not an integer.");
+}
+

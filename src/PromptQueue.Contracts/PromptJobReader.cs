@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -202,7 +203,7 @@ public static partial class PromptJobReader
         var fields = new Fields(root, "$", errors);
         fields.Optional("v", (e, p) =>
         {
-            if (e.ValueKind != JsonValueKind.Number || !e.TryGetInt32(out var v) || v != 1)
+            if (e.ValueKind != JsonValueKind.Number || !IsWholeNumber(e) || !e.TryGetDecimal(out var v) || v != 1)
             {
                 errors.Add(new(p, "unsupported contract version; this worker reads version 1"));
             }
@@ -237,9 +238,13 @@ public static partial class PromptJobReader
         fields.Optional("stop", (e, p) => CheckStop(e, p, errors));
         fields.Optional("seed", (e, p) =>
         {
-            if (e.ValueKind != JsonValueKind.Number || !e.TryGetInt64(out _))
+            if (e.ValueKind != JsonValueKind.Number || !IsWholeNumber(e))
             {
                 errors.Add(new(p, "must be an integer"));
+            }
+            else if (!e.TryGetDecimal(out var seed) || seed < long.MinValue || seed > long.MaxValue)
+            {
+                errors.Add(new(p, "must be an integer of 64 bits"));
             }
         });
         fields.Optional("tools", (e, p) => CheckArray(e, p, errors, limits.MaxTools, (item, ip) => CheckTool(item, ip, errors)));
@@ -534,6 +539,11 @@ public static partial class PromptJobReader
             errors.Add(new(path + ".function.name", "is required: 1 to 64 letters, digits, '_' or '-'"));
         }
 
+        if (function.TryGetProperty("description", out var description))
+        {
+            RequireKind(description, path + ".function.description", JsonValueKind.String, "a string", errors);
+        }
+
         if (function.TryGetProperty("parameters", out var parameters) && parameters.ValueKind != JsonValueKind.Object)
         {
             errors.Add(new(path + ".function.parameters", "must be a JSON Schema object"));
@@ -550,6 +560,12 @@ public static partial class PromptJobReader
             }
 
             return;
+        }
+
+        if (e.ValueKind == JsonValueKind.Object && e.TryGetProperty("type", out var type)
+            && (type.ValueKind != JsonValueKind.String || type.GetString() != "function"))
+        {
+            errors.Add(new(path + ".type", "must be \"function\" on an object: the words none, auto and required are given alone, as a string"));
         }
 
         if (e.ValueKind != JsonValueKind.Object
@@ -573,17 +589,18 @@ public static partial class PromptJobReader
         if (type is null || !ResponseFormats.Contains(type, StringComparer.Ordinal))
         {
             errors.Add(new(path + ".type", $"must be one of {string.Join(", ", ResponseFormats)}"));
-            return;
         }
 
-        if (type != "json_schema")
-        {
-            return;
-        }
-
-        if (!e.TryGetProperty("json_schema", out var schema) || schema.ValueKind != JsonValueKind.Object)
+        // A json_schema is required with type json_schema, and is checked wherever it is given: it is sent as it is.
+        var hasSchema = e.TryGetProperty("json_schema", out var schema);
+        if (type == "json_schema" && (!hasSchema || schema.ValueKind != JsonValueKind.Object))
         {
             errors.Add(new(path + ".json_schema", "is required when type is json_schema: {\"name\":...,\"schema\":{...}}"));
+            return;
+        }
+
+        if (!hasSchema || !RequireKind(schema, path + ".json_schema", JsonValueKind.Object, "an object {\"name\":...,\"schema\":{...}}", errors))
+        {
             return;
         }
 
@@ -595,6 +612,11 @@ public static partial class PromptJobReader
         if (!schema.TryGetProperty("schema", out var body) || body.ValueKind != JsonValueKind.Object)
         {
             errors.Add(new(path + ".json_schema.schema", "is required and must be a JSON Schema object"));
+        }
+
+        if (schema.TryGetProperty("strict", out var strict))
+        {
+            CheckBoolean(strict, path + ".json_schema.strict", errors);
         }
     }
 
@@ -610,7 +632,7 @@ public static partial class PromptJobReader
         {
             count++;
             var itemPath = $"{path}.{property.Name}";
-            if (property.Name.Length is 0 or > MaxMetadataKeyChars)
+            if (Characters(property.Name) is 0 or > MaxMetadataKeyChars)
             {
                 errors.Add(new(itemPath, $"keys must be 1 to {MaxMetadataKeyChars} characters"));
             }
@@ -619,7 +641,7 @@ public static partial class PromptJobReader
             {
                 errors.Add(new(itemPath, $"must be a string, not {Kind(property.Value)}"));
             }
-            else if (property.Value.GetString()!.Length > MaxMetadataValueChars)
+            else if (Characters(property.Value.GetString()!) > MaxMetadataValueChars)
             {
                 errors.Add(new(itemPath, $"must be at most {MaxMetadataValueChars} characters"));
             }
@@ -639,7 +661,7 @@ public static partial class PromptJobReader
             return;
         }
 
-        var length = e.GetString()!.Length;
+        var length = Characters(e.GetString()!);
         if (length == 0 && !allowEmpty)
         {
             errors.Add(new(path, "must not be empty"));
@@ -648,6 +670,25 @@ public static partial class PromptJobReader
         {
             errors.Add(new(path, $"is {length} characters; the limit is {limits.MaxTextChars}"));
         }
+    }
+
+    /// <summary>
+    /// A text's length as JSON Schema's minLength and maxLength count it, in Unicode code points: an emoji beyond the
+    /// Basic Multilingual Plane is one character, not the two UTF-16 units of <see cref="string.Length"/>. (Every
+    /// surrogate here is paired: <see cref="CheckWellFormed(JsonElement)"/> refused the job otherwise.)
+    /// </summary>
+    private static int Characters(string text)
+    {
+        var characters = text.Length;
+        foreach (var unit in text)
+        {
+            if (char.IsLowSurrogate(unit))
+            {
+                characters--;
+            }
+        }
+
+        return characters;
     }
 
     private static void CheckBoolean(JsonElement e, string path, List<JobValidationError> errors)
@@ -681,19 +722,47 @@ public static partial class PromptJobReader
         {
             errors.Add(new(path, $"must be an integer, not {Kind(e)}"));
         }
-        else if (e.TryGetInt32(out var value))
+        else if (!IsWholeNumber(e))
         {
-            if (value < min || value > max)
+            errors.Add(new(path, $"must be an integer, not {e.GetRawText()}"));
+        }
+        else if (!e.TryGetDecimal(out var value) || value > int.MaxValue)
+        {
+            errors.Add(new(path, $"must be {range} (and at most {int.MaxValue})"));
+        }
+        else if (value < min || value > max)
+        {
+            errors.Add(new(path, $"must be {range}"));
+        }
+    }
+
+    /// <summary>
+    /// Whether a JSON number is whole, however it is written: 100, 100.0, 1e2 and 1.5e3 are (JSON Schema's "integer"
+    /// reads them so); 1.5 and 1e-2 are not. Read from the text, so that no rounding (of a long fraction, or of a tiny
+    /// exponent to 0) makes a fraction whole.
+    /// </summary>
+    private static bool IsWholeNumber(JsonElement number)
+    {
+        var text = number.GetRawText().AsSpan().TrimStart('-');
+        var exponent = 0L;
+        var e = text.IndexOfAny('e', 'E');
+        if (e >= 0)
+        {
+            var written = text[(e + 1)..];
+            if (!long.TryParse(written, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out exponent))
             {
-                errors.Add(new(path, $"must be {range}"));
+                exponent = written[0] == '-' ? long.MinValue : long.MaxValue; // beyond any limit either way
             }
+
+            text = text[..e];
         }
-        else
-        {
-            // Digits alone that do not fit are out of range; a fraction or an exponent is no integer to the reader.
-            var digitsOnly = e.GetRawText().TrimStart('-').All(char.IsAsciiDigit);
-            errors.Add(new(path, digitsOnly ? $"must be {range} (and at most {int.MaxValue})" : "must be an integer, written without a fraction or exponent"));
-        }
+
+        // The digits without the point, and where the exponent puts the point among them: a whole number has no
+        // digit but 0 after it (trailing zeros never make a fraction, and zero is whole however it is written).
+        var point = text.IndexOf('.');
+        var digits = (point < 0 ? text.ToString() : string.Concat(text[..point], text[(point + 1)..])).TrimEnd('0');
+        var pointAt = (point < 0 ? text.Length : point) + Math.Clamp(exponent, -int.MaxValue, int.MaxValue);
+        return digits.Length == 0 || digits.Length <= pointAt;
     }
 
     private static void CheckArray(JsonElement e, string path, List<JobValidationError> errors, int maxItems, Action<JsonElement, string> checkItem)
@@ -739,13 +808,15 @@ public static partial class PromptJobReader
         _ => "nothing",
     };
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
+    // The schema's patterns, ending in \z: .NET's $ also matches before a final line break, and "order-1\n" is no
+    // id (Table storage refuses control characters in a key), no model and no tool name.
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._:-]*\z")]
     private static partial Regex JobIdPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,199}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,199}\z")]
     private static partial Regex ModelPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_-]{1,64}\z")]
     private static partial Regex ToolNamePattern();
 
     /// <summary>Visits the known fields of one object and reports the ones nobody asked for.</summary>

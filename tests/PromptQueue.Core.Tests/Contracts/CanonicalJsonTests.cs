@@ -37,6 +37,7 @@ public sealed class CanonicalJsonTests
     [Theory]
     [InlineData("""{"prompt":"x","temperature":0.1}""", """{"prompt":"x","temperature":0.10000000000000001}""")]
     [InlineData("""{"prompt":"x","tools":null}""", """{"prompt":"x"}""")]
+    [InlineData("""{"prompt":"x","max_tokens":100,"seed":7}""", """{"prompt":"x","max_tokens":100.0,"seed":7e0}""")]
     [InlineData("""{"prompt":"x","provider":{"order":["a"],"sort":"price"}}""", """{"provider":{"sort":"price","order":["a"]},"prompt":"x"}""")]
     public void Hash_JobsTheWorkerSendsAlike_AreTheSame(string one, string other)
     {

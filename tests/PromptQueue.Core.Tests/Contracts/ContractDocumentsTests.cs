@@ -28,6 +28,13 @@ public sealed class ContractDocumentsTests
         Assert.Equal(WireNames(typeof(PromptMessage)).Order(StringComparer.Ordinal), messageFields);
         Assert.Equal(limits.MaxMessages, properties.GetProperty("messages").GetProperty("maxItems").GetInt32());
         Assert.Equal(limits.MaxTextChars, properties.GetProperty("prompt").GetProperty("maxLength").GetInt32());
+        Assert.Equal(limits.MaxTextChars, properties.GetProperty("system").GetProperty("maxLength").GetInt32());
+        Assert.Equal(limits.MaxTextChars, properties.GetProperty("user").GetProperty("maxLength").GetInt32());
+        var message = schema.RootElement.GetProperty("$defs").GetProperty("message").GetProperty("properties");
+        Assert.Equal(limits.MaxTextChars, message.GetProperty("content").GetProperty("oneOf")[0].GetProperty("maxLength").GetInt32());
+        Assert.Equal(limits.MaxMessages, message.GetProperty("content").GetProperty("oneOf")[1].GetProperty("maxItems").GetInt32());
+        Assert.Equal(limits.MaxTextChars, message.GetProperty("name").GetProperty("maxLength").GetInt32());
+        Assert.Equal(limits.MaxTextChars, message.GetProperty("tool_call_id").GetProperty("maxLength").GetInt32());
         Assert.Equal(limits.MaxTools, properties.GetProperty("tools").GetProperty("maxItems").GetInt32());
         Assert.Equal(limits.MaxFallbackModels, properties.GetProperty("models").GetProperty("maxItems").GetInt32());
         Assert.Equal(limits.MaxMetadataEntries, properties.GetProperty("metadata").GetProperty("maxProperties").GetInt32());

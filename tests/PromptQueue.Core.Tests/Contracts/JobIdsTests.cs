@@ -18,4 +18,18 @@ public sealed class JobIdsTests
         Assert.All(ids, id => Assert.True(PromptJobReader.IsValidJobId(id), id));
         Assert.Equal(ids, ids.Order(StringComparer.Ordinal));
     }
+
+    [Theory]
+    [InlineData("order-1\n")]
+    [InlineData("order-1\r\n")]
+    [InlineData("\norder-1")]
+    [InlineData("order\n-1")]
+    public void IsValidJobId_ALineBreakAnywhere_IsNoId(string id)
+    {
+        // Act: .NET's $ matches before a final line break; a Table storage key may not hold control characters.
+        var valid = PromptJobReader.IsValidJobId(id);
+
+        // Assert
+        Assert.False(valid);
+    }
 }

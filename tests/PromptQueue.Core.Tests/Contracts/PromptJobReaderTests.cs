@@ -177,6 +177,12 @@ public sealed class PromptJobReaderTests
     [InlineData("""{"prompt":"a","reasoning":{"summary":"long"}}""", "$.reasoning.summary")]
     [InlineData("""{"prompt":"a","reasoning":{"enabled":"true"}}""", "$.reasoning.enabled")]
     [InlineData("""{"prompt":"a","max_tokens":2147483648}""", "$.max_tokens")]
+    [InlineData("""{"prompt":"a","max_tokens":1e99999999999999999999}""", "$.max_tokens")]
+    [InlineData("""{"prompt":"a","max_tokens":1e-99999999999999999999}""", "$.max_tokens")]
+    [InlineData("""{"prompt":"a","top_k":1.00000000000000000000000000000001}""", "$.top_k")]
+    [InlineData("""{"prompt":"a","seed":9223372036854775808}""", "$.seed")]
+    [InlineData("""{"prompt":"a","seed":7.5}""", "$.seed")]
+    [InlineData("""{"prompt":"a","v":1.5}""", "$.v")]
     public void Read_ParameterOutOfItsRange_IsAFieldError(string json, string path)
     {
         // Act
@@ -185,6 +191,22 @@ public sealed class PromptJobReaderTests
         // Assert
         Assert.False(result.IsValid);
         Assert.Equal(path, Assert.Single(result.Errors).Path);
+    }
+
+    [Theory]
+    [InlineData("""{"prompt":"a","max_tokens":1e2,"top_k":40.0,"logprobs":true,"top_logprobs":2.0e1,"seed":1e18,"v":1.0,"reasoning":{"max_tokens":15e-1}}""")]
+    [InlineData("""{"prompt":"a","max_tokens":100.000,"top_k":4E+1,"logprobs":true,"top_logprobs":20,"seed":1000000000000000000.0,"v":1e0,"reasoning":{"max_tokens":1.5}}""")]
+    public void Read_WholeNumberInAnyNotation_IsThatInteger(string json)
+    {
+        // Act: JSON has one kind of number, and JSON Schema calls 100.0 and 1e2 integers; 15e-1 and 1.5 are not.
+        var result = PromptJobReader.Read(json, Limits);
+        var whole = PromptJobReader.Read(json.Replace("15e-1", "1e3", StringComparison.Ordinal).Replace("1.5}", "1000.0}", StringComparison.Ordinal), Limits);
+
+        // Assert
+        Assert.Equal([new("$.reasoning.max_tokens", $"must be an integer, not {(json.Contains("15e-1", StringComparison.Ordinal) ? "15e-1" : "1.5")}")], result.Errors);
+        Assert.True(whole.IsValid, whole.Describe());
+        var job = whole.Job!;
+        Assert.Equal((100, 40, 20, 1_000_000_000_000_000_000L, 1, 1000), (job.MaxTokens, job.TopK, job.TopLogprobs, job.Seed, job.Version, job.Reasoning!.MaxTokens));
     }
 
     [Theory]
@@ -276,6 +298,8 @@ public sealed class PromptJobReaderTests
     [InlineData("""{"prompt":"hi","stop":[1]}""", "$.stop[0]", "must be a string, not a number")]
     [InlineData("""{"prompt":"hi","id":"has space"}""", "$.id", "must be 1 to 128 characters of letters, digits, '-', '_', '.' or ':', starting with a letter or digit")]
     [InlineData("""{"prompt":"hi","id":"a/b"}""", "$.id", "must be 1 to 128 characters of letters, digits, '-', '_', '.' or ':', starting with a letter or digit")]
+    [InlineData("""{"prompt":"hi","id":"order-1\n"}""", "$.id", "must be 1 to 128 characters of letters, digits, '-', '_', '.' or ':', starting with a letter or digit")]
+    [InlineData("""{"prompt":"hi","model":"openai/gpt-oss-120b\n"}""", "$.model", "is not a model id: expected a form such as \"openai/gpt-oss-120b:free\"")]
     [InlineData("""{"prompt":"hi","model":"not a model"}""", "$.model", "is not a model id: expected a form such as \"openai/gpt-oss-120b:free\"")]
     [InlineData("""{"prompt":"hi","reasoning":{"effort":"extreme"}}""", "$.reasoning.effort", "must be one of none, minimal, low, medium, high, xhigh, max")]
     [InlineData("""{"prompt":"hi","reasoning":{"effort":"low","max_tokens":100}}""", "$.reasoning", "give either 'effort' or 'max_tokens', not both (OpenRouter accepts one)")]
@@ -288,6 +312,10 @@ public sealed class PromptJobReaderTests
     [InlineData("""{"prompt":"hi","tools":[{"type":"function","function":{"name":"bad name!"}}]}""", "$.tools[0].function.name", "is required: 1 to 64 letters, digits, '_' or '-'")]
     [InlineData("""{"prompt":"hi","tool_choice":"always"}""", "$.tool_choice", "must be one of none, auto, required, or {\"type\":\"function\",\"function\":{\"name\":...}}")]
     [InlineData("""{"prompt":"hi","response_format":{"type":"json_schema"}}""", "$.response_format.json_schema", "is required when type is json_schema: {\"name\":...,\"schema\":{...}}")]
+    [InlineData("""{"prompt":"hi","response_format":{"type":"text","json_schema":5}}""", "$.response_format.json_schema", "must be an object {\"name\":...,\"schema\":{...}}, not a number")]
+    [InlineData("""{"prompt":"hi","response_format":{"type":"json_schema","json_schema":{"name":"x","schema":{},"strict":"yes"}}}""", "$.response_format.json_schema.strict", "must be true or false")]
+    [InlineData("""{"prompt":"hi","tool_choice":{"type":"auto","function":{"name":"f"}}}""", "$.tool_choice.type", "must be \"function\" on an object: the words none, auto and required are given alone, as a string")]
+    [InlineData("""{"prompt":"hi","tools":[{"type":"function","function":{"name":"f","description":42}}]}""", "$.tools[0].function.description", "must be a string, not a number")]
     [InlineData("""{"prompt":"hi","metadata":{"k":1}}""", "$.metadata.k", "must be a string, not a number")]
     [InlineData("""{"prompt":"hi","provider":"fast"}""", "$.provider", "must be an object, not a string")]
     [InlineData("""{"prompt":"hi","parent_job_id":"a/b"}""", "$.parent_job_id", "must be 1 to 128 characters of letters, digits, '-', '_', '.' or ':', starting with a letter or digit")]
@@ -344,6 +372,25 @@ public sealed class PromptJobReaderTests
         Assert.Contains(new JobValidationError("$.messages", "holds 2 items; at most 1 are allowed"), result.Errors);
         Assert.Contains(new JobValidationError("$.system", "is 26 characters; the limit is 10"), result.Errors);
         Assert.Contains(new JobValidationError("$.metadata", "holds 2 entries; at most 1 are allowed"), result.Errors);
+    }
+
+    [Fact]
+    public void Read_TextLimits_CountCodePointsAsJsonSchemaDoes()
+    {
+        // Arrange: each emoji is one code point and two UTF-16 units.
+        var limits = new JobLimits { MaxTextChars = 10 };
+        var key = string.Concat(Enumerable.Repeat("😀", PromptJobReader.MaxMetadataKeyChars));
+        var value = string.Concat(Enumerable.Repeat("𝔸", PromptJobReader.MaxMetadataValueChars));
+
+        // Act
+        var atLimits = PromptJobReader.Read($$$"""{"prompt":"{{{string.Concat(Enumerable.Repeat("😀", 10))}}}","metadata":{"{{{key}}}":"{{{value}}}"}}""", limits);
+        var over = PromptJobReader.Read($$$"""{"prompt":"{{{string.Concat(Enumerable.Repeat("😀", 11))}}}","metadata":{"{{{key}}}😀":"{{{value}}}𝔸"}}""", limits);
+
+        // Assert
+        Assert.True(atLimits.IsValid, atLimits.Describe());
+        Assert.Equal(
+            [new("$.prompt", "is 11 characters; the limit is 10"), new($"$.metadata.{key}😀", "keys must be 1 to 64 characters"), new($"$.metadata.{key}😀", "must be at most 512 characters")],
+            over.Errors);
     }
 
     [Fact]
