@@ -37,7 +37,7 @@ public static class PromptQueueServiceCollectionExtensions
         services.TryAddSingleton<JobStore>();
         services.TryAddSingleton<JobQueueClient>();
         services.TryAddSingleton<ChatRequestFactory>();
-        services.TryAddSingleton<JobRecordFactory>();
+        services.TryAddSingleton<JobLifecycle>();
         services.TryAddSingleton<ParentJobs>();
         services.TryAddSingleton<JobTerminalNotices>();
         services.TryAddSingleton<JobProcessor>();

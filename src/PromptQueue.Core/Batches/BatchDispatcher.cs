@@ -37,7 +37,7 @@ public sealed partial class BatchDispatcher(
     BatchStore store,
     JobSubmitter submitter,
     JobStore jobs,
-    JobRecordFactory records,
+    JobLifecycle records,
     JobTerminalNotices notices,
     RequestBudget budget,
     IOptions<BudgetOptions> budgetOptions,
@@ -237,7 +237,7 @@ public sealed partial class BatchDispatcher(
         var record = records.Rejected(item.JobId, item.JobJson ?? "", error);
         record.Source = JobSources.Batch;
         Stamp(record, batchId, item);
-        if (await jobs.TryCreateAsync(record, JobRecordFactory.PayloadText(item.JobJson ?? ""), cancellationToken))
+        if (await jobs.TryCreateAsync(record, JobLifecycle.PayloadText(item.JobJson ?? ""), cancellationToken))
         {
             await notices.PublishAsync(record);
         }

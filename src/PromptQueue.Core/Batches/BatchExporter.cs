@@ -93,7 +93,7 @@ public sealed class BatchExporter(BatchStore store, JobStore jobs)
 
         // The preview is the whole answer when it is shorter than the preview's limit: one read saved per item.
         var answer = record.AnswerChunks == 0 ? null
-            : record.AnswerPreview is { Length: < JobRecordFactory.AnswerPreviewChars } preview ? preview
+            : record.AnswerPreview is { Length: < JobLifecycle.AnswerPreviewChars } preview ? preview
             : await jobs.ReadTextAsync(record, JobText.Answer, cancellationToken);
         return withReasoning
             ? new BatchExportRow(header.BatchId, item, record, answer,

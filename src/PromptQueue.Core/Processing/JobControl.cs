@@ -36,7 +36,7 @@ public interface IJobRetryObserver
 /// item retried on its own is accounted for exactly as one retried with its batch.
 /// </summary>
 public sealed class JobControl(
-    JobStore store, JobQueueClient queue, JobRecordFactory records, JobTerminalNotices notices, IEnumerable<IJobRetryObserver> retryObservers)
+    JobStore store, JobQueueClient queue, JobLifecycle records, JobTerminalNotices notices, IEnumerable<IJobRetryObserver> retryObservers)
 {
     /// <summary>A change that lost a race with a worker is read and tried again this many times in all.</summary>
     private const int MaxTries = 3;

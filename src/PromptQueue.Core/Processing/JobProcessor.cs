@@ -41,7 +41,7 @@ public sealed record JobProcessingResult(string JobId, JobOutcome Outcome);
 public sealed partial class JobProcessor(
     JobStore store,
     JobQueueClient queue,
-    JobRecordFactory records,
+    JobLifecycle records,
     IChatCompletionClient chat,
     ChatRequestFactory requests,
     ParentJobs parents,
@@ -119,7 +119,7 @@ public sealed partial class JobProcessor(
                 return new(finished, JobOutcome.Duplicate);
             }
 
-            jobId = found ?? JobRecordFactory.MessageJobId(delivery.MessageId);
+            jobId = found ?? JobLifecycle.MessageJobId(delivery.MessageId);
         }
 
         using var scope = BeginJobScope(jobId);
@@ -130,7 +130,7 @@ public sealed partial class JobProcessor(
                 if (record is null)
                 {
                     var created = records.DeadLettered(jobId, delivery.Body);
-                    if (!await store.TryCreateAsync(created, JobRecordFactory.PayloadText(delivery.Body), ct, arrivedInMessage: delivery.Body))
+                    if (!await store.TryCreateAsync(created, JobLifecycle.PayloadText(delivery.Body), ct, arrivedInMessage: delivery.Body))
                     {
                         return ConcurrencyStep.Conflict<JobProcessingResult>();
                     }
@@ -144,7 +144,7 @@ public sealed partial class JobProcessor(
                 else
                 {
                     records.MarkDeadLettered(record);
-                    if (!await store.TryUpdateAsync(record, JobRecordFactory.PayloadText(delivery.Body), ct))
+                    if (!await store.TryUpdateAsync(record, JobLifecycle.PayloadText(delivery.Body), ct))
                     {
                         return ConcurrencyStep.Conflict<JobProcessingResult>();
                     }
@@ -213,16 +213,16 @@ public sealed partial class JobProcessor(
         }
 
         var job = read.Job!;
-        var jobId = job.Id ?? JobRecordFactory.MessageJobId(delivery.MessageId);
+        var jobId = job.Id ?? JobLifecycle.MessageJobId(delivery.MessageId);
         var requestJson = Encoding.UTF8.GetString(message.Json.Span);
         var record = records.Queued(jobId, job, requestJson, JobSources.Queue);
-        if (await store.TryCreateAsync(record, JobRecordFactory.RequestText(requestJson), cancellationToken, arrivedInMessage: delivery.Body))
+        if (await store.TryCreateAsync(record, JobLifecycle.RequestText(requestJson), cancellationToken, arrivedInMessage: delivery.Body))
         {
             return await RunAsync(record, job, cancellationToken);
         }
 
         var existing = await store.FindAsync(jobId, cancellationToken);
-        if (existing is not null && JobRecordFactory.IsSameRequest(existing.RequestHash, requestJson))
+        if (existing is not null && JobLifecycle.IsSameRequest(existing.RequestHash, requestJson))
         {
             // The same message again, or the same job sent twice: one job, one result.
             return await RunAsync(existing, job, cancellationToken);
@@ -233,11 +233,11 @@ public sealed partial class JobProcessor(
 
     private async Task<JobProcessingResult> RejectAsync(JobDelivery delivery, string? preferredId, string error, CancellationToken cancellationToken)
     {
-        var messageJobId = JobRecordFactory.MessageJobId(delivery.MessageId);
+        var messageJobId = JobLifecycle.MessageJobId(delivery.MessageId);
         foreach (var jobId in preferredId is null ? [messageJobId] : new[] { preferredId, messageJobId })
         {
             var record = records.Rejected(jobId, delivery.Body, error);
-            if (await store.TryCreateAsync(record, JobRecordFactory.PayloadText(delivery.Body), cancellationToken, arrivedInMessage: delivery.Body))
+            if (await store.TryCreateAsync(record, JobLifecycle.PayloadText(delivery.Body), cancellationToken, arrivedInMessage: delivery.Body))
             {
                 LogRejected(jobId, error);
                 JobTelemetry.Rejected();
@@ -435,7 +435,7 @@ public sealed partial class JobProcessor(
 
             try
             {
-                JobRecordFactory.MarkClaimRenewed(record, time.GetUtcNow() + _options.ClaimDuration);
+                JobLifecycle.MarkClaimRenewed(record, time.GetUtcNow() + _options.ClaimDuration);
                 if (!await TryWriteOwnClaimAsync(record))
                 {
                     await takenOver.CancelAsync();
@@ -483,7 +483,7 @@ public sealed partial class JobProcessor(
     {
         // A stop requested before the call is a release with nothing counted.
         cancellationToken.ThrowIfCancellationRequested();
-        JobRecordFactory.MarkCallStarted(record, time.GetUtcNow() + _options.ClaimDuration);
+        JobLifecycle.MarkCallStarted(record, time.GetUtcNow() + _options.ClaimDuration);
 
         // The count must reach storage once the request may have gone out; a stop from here on interrupts the call.
         if (!await TryWriteOwnClaimAsync(record))
@@ -711,7 +711,7 @@ public sealed partial class JobProcessor(
         // with a claim, and that message will find it and take it over once the claim lapses.
         await queue.SendAsync(record.JobId, until - time.GetUtcNow(), cancellationToken);
         var heldUntil = record.ClaimedUntil;
-        JobRecordFactory.MarkWaiting(record, until, reason, error);
+        JobLifecycle.MarkWaiting(record, until, reason, error);
         if (!await StoreWhileClaimedAsync(record, NoTexts, heldUntil, cancellationToken))
         {
             LogClaimLost(record.JobId);

@@ -71,8 +71,8 @@ public sealed class JobIntake(
 
         var json = Encoding.UTF8.GetString(payload);
         var jobId = read.Job.Id ?? JobIds.New(time.GetUtcNow());
-        var binding = idempotencyKey is null ? null : await idempotencyKeys.BindAsync(idempotencyKey, jobId, JobRecordFactory.RequestHashOf(json), cancellationToken);
-        if (binding is not null && !JobRecordFactory.IsSameRequest(binding.RequestHash, json))
+        var binding = idempotencyKey is null ? null : await idempotencyKeys.BindAsync(idempotencyKey, jobId, JobLifecycle.RequestHashOf(json), cancellationToken);
+        if (binding is not null && !JobLifecycle.IsSameRequest(binding.RequestHash, json))
         {
             return new JobIntakeResult(JobIntakeOutcome.IdempotencyKeyReused);
         }

@@ -18,7 +18,7 @@ public sealed record JobSubmission(string? JobId, bool Created, IReadOnlyList<Jo
 /// A job that names its own id is idempotent: the same id with the same request returns the existing job, while the
 /// same id with a different request is refused.
 /// </remarks>
-public sealed class JobSubmitter(JobStore store, JobQueueClient queue, JobRecordFactory records, IOptions<JobLimits> limits, TimeProvider time)
+public sealed class JobSubmitter(JobStore store, JobQueueClient queue, JobLifecycle records, IOptions<JobLimits> limits, TimeProvider time)
 {
     public Task<JobSubmission> SubmitAsync(string json, string source, CancellationToken cancellationToken) =>
         SubmitAsync(json, source, jobId: null, stamp: null, cancellationToken);
@@ -51,14 +51,14 @@ public sealed class JobSubmitter(JobStore store, JobQueueClient queue, JobRecord
         using var activity = JobTracing.StartSubmit(jobId, source);
         var record = records.Queued(jobId, job, json, source);
         stamp?.Invoke(record);
-        if (await store.TryCreateAsync(record, JobRecordFactory.RequestText(json), cancellationToken))
+        if (await store.TryCreateAsync(record, JobLifecycle.RequestText(json), cancellationToken))
         {
             await queue.EnqueueAsync(jobId, cancellationToken);
             return new JobSubmission(jobId, true, []);
         }
 
         var existing = await store.FindAsync(jobId, cancellationToken);
-        if (existing is null || !JobRecordFactory.IsSameRequest(existing.RequestHash, json))
+        if (existing is null || !JobLifecycle.IsSameRequest(existing.RequestHash, json))
         {
             return new JobSubmission(null, false, [new JobValidationError("$.id", $"job id '{jobId}' is already used by a different job")]);
         }

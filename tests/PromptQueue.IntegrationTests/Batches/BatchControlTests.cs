@@ -136,7 +136,7 @@ public sealed class BatchControlTests(AzuriteFixture azurite)
         await app.FinishAsync(jobs[0], JobStatus.Completed);
         await app.FinishAsync(jobs[1], JobStatus.Failed);
         var failed = (await app.Store.FindAsync(jobs[1], CancellationToken.None))!;
-        app.Get<PromptQueue.Core.Processing.JobRecordFactory>().MarkRetried(failed);
+        app.Get<PromptQueue.Core.Processing.JobLifecycle>().MarkRetried(failed);
         Assert.True(await app.Store.TryUpdateAsync(failed, CancellationToken.None));
 
         // Act

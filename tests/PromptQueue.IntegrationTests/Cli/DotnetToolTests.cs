@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using PromptQueue.IntegrationTests.Infrastructure;
 
 namespace PromptQueue.IntegrationTests.Cli;
 
@@ -11,7 +12,7 @@ public sealed class DotnetToolTests : IDisposable
     public async Task PackThenToolInstall_FromTheLocalPackage_PutsAWorkingPromptqInTheToolPath()
     {
         // Arrange
-        var project = Path.Combine(RepositoryRoot(), "src", "PromptQueue.Cli", "PromptQueue.Cli.csproj");
+        var project = Path.Combine(Repository.Root, "src", "PromptQueue.Cli", "PromptQueue.Cli.csproj");
         var packages = Path.Combine(_workDirectory, "packages");
         var tools = Path.Combine(_workDirectory, "tools");
 
@@ -32,19 +33,6 @@ public sealed class DotnetToolTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_workDirectory, recursive: true);
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Functions.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The tests run outside the repository: Functions.sln was not found above " + AppContext.BaseDirectory);
-    }
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string program, params string[] args)
     {

@@ -72,7 +72,7 @@ public sealed class DeadLetterJobTests(AzuriteFixture azurite)
         var result = await new DeadLetterJob(app.Processor).Run(copy, CancellationToken.None);
 
         // Assert
-        var jobId = JobRecordFactory.MessageJobId(original.MessageId);
+        var jobId = JobLifecycle.MessageJobId(original.MessageId);
         Assert.Equal(new JobProcessingResult(jobId, JobOutcome.Failed), result);
         Assert.Equal(JobStatus.DeadLettered, (await app.Store.FindAsync(jobId, CancellationToken.None))!.Status);
         var jobRows = app.JobTable.QueryAsync<Azure.Data.Tables.TableEntity>(e => e.RowKey == "job", select: ["PartitionKey"]);
@@ -96,7 +96,7 @@ public sealed class DeadLetterJobTests(AzuriteFixture azurite)
         var result = await new DeadLetterJob(app.Processor).Run(copy, CancellationToken.None);
 
         // Assert
-        Assert.Equal(new JobProcessingResult(JobRecordFactory.MessageJobId(copy.MessageId), JobOutcome.Failed), result);
+        Assert.Equal(new JobProcessingResult(JobLifecycle.MessageJobId(copy.MessageId), JobOutcome.Failed), result);
     }
 
     private sealed class CrashingChatClient : IChatCompletionClient
@@ -117,7 +117,7 @@ public sealed class DeadLetterJobTests(AzuriteFixture azurite)
         var result = await new DeadLetterJob(app.Processor).Run(message, CancellationToken.None);
 
         // Assert
-        Assert.Equal(JobRecordFactory.MessageJobId(message.MessageId), result.JobId);
+        Assert.Equal(JobLifecycle.MessageJobId(message.MessageId), result.JobId);
         var job = await app.Get<JobResults>().GetAsync(result.JobId, CancellationToken.None);
         Assert.Equal(JobStatus.DeadLettered, job!.Record.Status);
         Assert.Equal("%%% not a job %%%", job.Payload);

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.Json;
 using Microsoft.Azure.Functions.Worker;
 using PromptQueue.Functions;
+using PromptQueue.IntegrationTests.Infrastructure;
 
 namespace PromptQueue.IntegrationTests.Functions;
 
@@ -66,7 +67,7 @@ public sealed class FunctionsPublishTests : IDisposable
     /// <summary>Copies the files at the repository root and the <c>src</c> tree, without build outputs.</summary>
     private static string CopySources(string destination)
     {
-        var root = FindRepoRoot();
+        var root = Repository.Root;
         Directory.CreateDirectory(destination);
         foreach (var file in Directory.EnumerateFiles(root))
         {
@@ -130,18 +131,5 @@ public sealed class FunctionsPublishTests : IDisposable
         }
 
         return (process.ExitCode, await standardOutput + await standardError);
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Functions.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Functions.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -74,7 +74,7 @@ public sealed class ProcessJobTests(AzuriteFixture azurite)
         var result = await new ProcessJob(app.Processor).Run(message, CancellationToken.None);
 
         // Assert
-        Assert.Equal(JobRecordFactory.MessageJobId(sent.Value.MessageId), result.JobId);
+        Assert.Equal(JobLifecycle.MessageJobId(sent.Value.MessageId), result.JobId);
         Assert.Equal(JobOutcome.Completed, result.Outcome);
     }
 

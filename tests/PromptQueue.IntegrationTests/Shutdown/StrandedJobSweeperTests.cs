@@ -91,8 +91,8 @@ public sealed class StrandedJobSweeperTests(AzuriteFixture azurite)
         // Arrange: the submitter stored the job and stopped before enqueueing it (an HTTP submit, a batch release).
         var clock = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
         await using var app = await TestApp.StartAsync(azurite, configureServices: services => services.AddSingleton<TimeProvider>(clock));
-        var record = app.Get<JobRecordFactory>().Queued("left-queued", new PromptJob { Prompt = "was never enqueued" }, """{"prompt":"was never enqueued"}""", JobSources.Http);
-        Assert.True(await app.Store.TryCreateAsync(record, JobRecordFactory.RequestText("""{"prompt":"was never enqueued"}"""), CancellationToken.None));
+        var record = app.Get<JobLifecycle>().Queued("left-queued", new PromptJob { Prompt = "was never enqueued" }, """{"prompt":"was never enqueued"}""", JobSources.Http);
+        Assert.True(await app.Store.TryCreateAsync(record, JobLifecycle.RequestText("""{"prompt":"was never enqueued"}"""), CancellationToken.None));
         var sweeper = app.Get<StrandedJobSweeper>();
         var tooSoon = await sweeper.SweepAsync(CancellationToken.None);
         var messagesTooSoon = await app.JobQueue().CountAllAsync();

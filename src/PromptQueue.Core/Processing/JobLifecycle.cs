@@ -16,8 +16,11 @@ public static class JobSources
     public const string Batch = "batch";
 }
 
-/// <summary>Creates job records and applies each lifecycle transition to them, stamping times from one clock.</summary>
-public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider time)
+/// <summary>
+/// The job state machine: creates job records and applies every status change to them, stamping times from one clock.
+/// No other code sets <see cref="JobRecord.Status"/>; each change is checked against <see cref="JobTransitions"/>.
+/// </summary>
+public sealed class JobLifecycle(ChatRequestFactory requests, TimeProvider time)
 {
     /// <summary>How much of the answer the job row carries for listings.</summary>
     public const int AnswerPreviewChars = 500;
@@ -65,7 +68,7 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
     /// <summary>Claims the job for a worker until <paramref name="claimedUntil"/> under the claim <paramref name="claim"/>; no call is counted yet.</summary>
     public void MarkRunning(JobRecord record, DateTimeOffset claimedUntil, string claim)
     {
-        record.Status = JobStatus.Running;
+        JobTransitions.Move(record, JobStatus.Running);
         record.ClaimToken = claim;
         record.StartedAt ??= time.GetUtcNow();
         record.ClaimedUntil = claimedUntil;
@@ -95,11 +98,7 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
     public Dictionary<JobText, string> MarkCompleted(JobRecord record, ChatCompletion completion, ChatRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        record.Status = JobStatus.Completed;
-        record.CompletedAt = time.GetUtcNow();
-        record.NoticesPendingSince = record.CompletedAt;
-        record.ClaimedUntil = null;
-        record.ClaimToken = null;
+        Finish(record, JobStatus.Completed);
         record.UsedModel = completion.Model;
         record.Provider = completion.Provider;
         record.GenerationId = completion.GenerationId;
@@ -136,18 +135,14 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
 
     public void MarkFailed(JobRecord record, ProviderError error, string? summary)
     {
-        record.Status = JobStatus.Failed;
-        record.CompletedAt = time.GetUtcNow();
-        record.NoticesPendingSince = record.CompletedAt;
-        record.ClaimedUntil = null;
-        record.ClaimToken = null;
+        Finish(record, JobStatus.Failed);
         SetError(record, error, summary);
     }
 
     /// <summary>Marks the job waiting; a wait for quota has no error of its own and keeps the last one.</summary>
     public static void MarkWaiting(JobRecord record, DateTimeOffset until, WaitReason reason, ProviderError? lastError)
     {
-        record.Status = JobStatus.Waiting;
+        JobTransitions.Move(record, JobStatus.Waiting);
         record.ClaimedUntil = null;
         record.ClaimToken = null;
         record.NextAttemptAt = until;
@@ -160,11 +155,7 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
 
     public void MarkDeadLettered(JobRecord record)
     {
-        record.Status = JobStatus.DeadLettered;
-        record.CompletedAt = time.GetUtcNow();
-        record.NoticesPendingSince = record.CompletedAt;
-        record.ClaimedUntil = null;
-        record.ClaimToken = null;
+        Finish(record, JobStatus.DeadLettered);
         record.ErrorCode = "dead_lettered";
         record.ErrorMessage = "The host moved this job's message to the poison queue after repeated failures; the payload is kept.";
     }
@@ -172,10 +163,7 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
     /// <summary>Cancels a job that has not started: it will never run, and its pending message finds it finished.</summary>
     public void MarkCancelled(JobRecord record)
     {
-        ArgumentNullException.ThrowIfNull(record);
-        record.Status = JobStatus.Cancelled;
-        record.CompletedAt = time.GetUtcNow();
-        record.NoticesPendingSince = record.CompletedAt;
+        Finish(record, JobStatus.Cancelled);
         record.NextAttemptAt = null;
         record.WaitReason = null;
     }
@@ -183,8 +171,7 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
     /// <summary>Queues a failed or dead-lettered job again, with a fresh set of tries and no error.</summary>
     public void MarkRetried(JobRecord record)
     {
-        ArgumentNullException.ThrowIfNull(record);
-        record.Status = JobStatus.Queued;
+        JobTransitions.Move(record, JobStatus.Queued);
         record.QueuedAt = time.GetUtcNow();
         record.StartedAt = null;
         record.CompletedAt = null;
@@ -197,6 +184,16 @@ public sealed class JobRecordFactory(ChatRequestFactory requests, TimeProvider t
         // Calls made before stay counted in Attempts; the job gets a fresh set of failures before it gives up again.
         record.FailedCalls = 0;
         ClearError(record);
+    }
+
+    /// <summary>Ends the job in <paramref name="status"/>: its finish time, its notices to send, no claim left.</summary>
+    private void Finish(JobRecord record, JobStatus status)
+    {
+        JobTransitions.Move(record, status);
+        record.CompletedAt = time.GetUtcNow();
+        record.NoticesPendingSince = record.CompletedAt;
+        record.ClaimedUntil = null;
+        record.ClaimToken = null;
     }
 
     private static void SetError(JobRecord record, ProviderError error, string? summary)
