@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using PromptQueue.Core;
-using PromptQueue.Core.Processing;
+using PromptQueue.Hosting.Worker;
 using PromptQueue.Simulator;
 
 namespace PromptQueue.Bench;
@@ -32,8 +32,7 @@ internal static class BenchServices
             .AddLogging(logging => deferrals?.AddTo(logging))
             .AddSingleton<IConfiguration>(configuration)
             .AddPromptQueueCore(configuration);
-        services.AddOptions<QueueListenerOptions>().BindConfiguration(QueueListenerOptions.SectionName).ValidateDataAnnotations();
-        services.AddSingleton<JobQueueListener>();
+        services.AddJobQueueListener();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 }

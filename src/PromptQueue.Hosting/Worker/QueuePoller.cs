@@ -2,7 +2,7 @@ using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
 
-namespace PromptQueue.Core.Processing;
+namespace PromptQueue.Hosting.Worker;
 
 /// <summary>How one queue is polled by the standalone host.</summary>
 /// <param name="Queue">The queue.</param>
