@@ -27,6 +27,9 @@ public sealed partial class QueuePoller(TimeProvider time, ILogger logger)
 
     private static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>The queue service hands out at most this many messages per receive.</summary>
+    private const int MaxMessagesPerReceive = 32;
+
     /// <summary>
     /// Keeps up to <see cref="QueuePolling.Concurrency"/> messages in hand, receiving more as soon as any finishes, as
     /// the Functions host does: one slow message never idles the other slots. Stops taking messages when
@@ -56,7 +59,7 @@ public sealed partial class QueuePoller(TimeProvider time, ILogger logger)
             }
 
             var wanted = 1;
-            while (wanted < concurrency && free.Wait(0))
+            while (wanted < Math.Min(concurrency, MaxMessagesPerReceive) && free.Wait(0))
             {
                 wanted++;
             }

@@ -46,11 +46,13 @@ public static class StandaloneWorkerServiceCollectionExtensions
 
     /// <summary>
     /// Registers the <see cref="JobQueueListener"/> alone, for a caller that starts and stops it itself, and its
-    /// <see cref="QueueListenerOptions"/>.
+    /// <see cref="QueueListenerOptions"/>: host.json's queue settings, then the Functions host's app-setting overrides
+    /// of them, then <c>PromptQueue:Listener:*</c>.
     /// </summary>
     public static IServiceCollection AddJobQueueListener(this IServiceCollection services)
     {
         services.AddOptions<QueueListenerOptions>()
+            .Configure<IConfiguration>((options, configuration) => options.UseFunctionsHostSettings(FunctionsQueueSettings.Read(configuration)))
             .BindConfiguration(QueueListenerOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
