@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using PromptQueue.Core;
-using PromptQueue.Core.Processing;
+using PromptQueue.Hosting.Worker;
 using PromptQueue.Simulator;
 using PromptQueue.Http;
 
@@ -34,8 +34,7 @@ internal static class BenchServices
             .AddSingleton<IConfiguration>(configuration)
             .AddPromptQueueCore(configuration)
             .AddPromptQueueHttpApi();
-        services.AddOptions<QueueListenerOptions>().BindConfiguration(QueueListenerOptions.SectionName).ValidateDataAnnotations();
-        services.AddSingleton<JobQueueListener>();
+        services.AddJobQueueListener();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 }

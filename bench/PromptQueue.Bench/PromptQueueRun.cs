@@ -1,11 +1,13 @@
 using System.Globalization;
 using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using PromptQueue.Contracts;
 using PromptQueue.Core.Budget;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
 using PromptQueue.Core.Submission;
+using PromptQueue.Hosting.Worker;
 using PromptQueue.Simulator;
 
 namespace PromptQueue.Bench;
@@ -69,9 +71,13 @@ internal sealed class PromptQueueRun(Workload workload, string storage, string n
                 await submitter.SubmitAsync(Workload.Job(suffix, i), JobSources.Http, cancellationToken);
             }
 
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var started = _time.GetTimestamp();
-            var listening = hosts.Select(host => host.GetRequiredService<JobQueueListener>().RunAsync(stop.Token)).ToList();
+            var listeners = hosts.Select(host => host.GetRequiredService<JobQueueListener>()).ToList();
+            foreach (var listener in listeners)
+            {
+                await listener.StartAsync(cancellationToken);
+            }
+
             var table = first.GetRequiredService<TableServiceClient>().GetTableClient(settings["PromptQueue:JobTable"]);
             Dictionary<JobStatus, int> statuses;
             while (true)
@@ -87,8 +93,13 @@ internal sealed class PromptQueueRun(Workload workload, string storage, string n
             }
 
             var wall = _time.GetElapsedTime(started);
-            await stop.CancelAsync();
-            await WhenStoppedAsync(listening);
+
+            // Each host stops as a host would, within the default shutdown timeout; a job in flight past it is handed back.
+            using (var shutdown = new CancellationTokenSource(new HostOptions().ShutdownTimeout, _time))
+            {
+                await Task.WhenAll(listeners.Select(listener => listener.StopAsync(shutdown.Token)));
+            }
+
             var poisoned = statuses.GetValueOrDefault(JobStatus.DeadLettered);
             var failed = statuses.GetValueOrDefault(JobStatus.Failed) + statuses.GetValueOrDefault(JobStatus.Rejected);
             return new RunResult(
@@ -120,18 +131,6 @@ internal sealed class PromptQueueRun(Workload workload, string storage, string n
         }
 
         return counts;
-    }
-
-    private static async Task WhenStoppedAsync(List<Task> listening)
-    {
-        try
-        {
-            await Task.WhenAll(listening);
-        }
-        catch (OperationCanceledException)
-        {
-            // A delivery in flight when the run stopped; its job stays in storage.
-        }
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;

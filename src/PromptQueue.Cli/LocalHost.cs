@@ -6,6 +6,7 @@ using PromptQueue.Cli.Commands;
 using PromptQueue.Cli.Local;
 using PromptQueue.Core;
 using PromptQueue.Hosting;
+using PromptQueue.Hosting.Worker;
 using PromptQueue.Http;
 
 namespace PromptQueue.Cli;
@@ -14,7 +15,11 @@ namespace PromptQueue.Cli;
 /// <param name="NeedsModel">It calls the model (run, work, serve): decide between OpenRouter and the simulator.</param>
 /// <param name="DataOnStandardOutput">Standard output carries data (a batch id, JSONL, JSON): logs go to standard error.</param>
 /// <param name="Serve">Serve the HTTP API too, with these arguments.</param>
-public sealed record LocalUse(bool NeedsModel, bool DataOnStandardOutput, ServeArguments? Serve = null);
+/// <param name="Workers">
+/// It works the queue (run, work, serve): who starts the standalone worker. Null for every other command, whose host
+/// then takes no job off the queue.
+/// </param>
+public sealed record LocalUse(bool NeedsModel, bool DataOnStandardOutput, ServeArguments? Serve = null, WorkerStart? Workers = null);
 
 /// <summary>
 /// Runs a command in-process on the configured storage: prepares what a fresh clone lacks (Azurite, the simulator),
@@ -61,7 +66,10 @@ public static class LocalHost
         builder.Configuration.AddInMemoryCollection(local.Settings);
         builder.Services.AddPromptQueueCore(builder.Configuration).AddPromptQueueHttpApi();
         builder.Services.AddPromptQueueTelemetry(builder.Configuration, serviceName: "promptq");
-        builder.Services.AddPromptQueueStandaloneWorker();
+        if (use.Workers is { } start)
+        {
+            builder.Services.AddPromptQueueStandaloneWorker(start);
+        }
 
         using var host = builder is WebApplicationBuilder web ? ServeCommand.Build(web, serveSettings!) : ((HostApplicationBuilder)builder).Build();
         await host.StartAsync(cancellationToken);

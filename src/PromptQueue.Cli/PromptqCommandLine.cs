@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using PromptQueue.Cli.Commands;
 using PromptQueue.Client;
 using PromptQueue.Contracts;
-using PromptQueue.Core.Processing;
+using PromptQueue.Hosting.Worker;
 
 namespace PromptQueue.Cli;
 
@@ -71,7 +71,7 @@ public static class PromptqCommandLine
     {
         var file = new Argument<string>("FILE") { Description = "A JSONL file: one job per line (an optional id names the job)." };
         var command = new Command("run", "Submit each line of FILE as a job, process them all, and print every answer with its reasoning.") { file };
-        command.SetAction((parse, cancellationToken) => Local(context, parse, new LocalUse(NeedsModel: true, DataOnStandardOutput: false), (host, ct) =>
+        command.SetAction((parse, cancellationToken) => Local(context, parse, new LocalUse(NeedsModel: true, DataOnStandardOutput: false, Workers: WorkerStart.ByCaller), (host, ct) =>
         {
             DescribeStopOfListener(context, host.Services);
             return RunCommand.ExecuteAsync(host.Services, parse.GetRequiredValue(file), context.Console.Output, context.Console.Errors, ct);
@@ -91,7 +91,7 @@ public static class PromptqCommandLine
     private static Command WorkCommandLine(PromptqContext context)
     {
         var command = new Command("work", "Process the job queue until Ctrl+C, as the Functions app does.");
-        command.SetAction((parse, cancellationToken) => Local(context, parse, new LocalUse(true, false), (host, ct) =>
+        command.SetAction((parse, cancellationToken) => Local(context, parse, new LocalUse(true, false, Workers: WorkerStart.WithHost), (host, ct) =>
         {
             DescribeStopOfListener(context, host.Services);
             return WorkCommand.ExecuteAsync(host.Services, context.Console.Output, ct);
@@ -113,7 +113,7 @@ public static class PromptqCommandLine
         };
         command.SetAction((parse, cancellationToken) =>
         {
-            var use = new LocalUse(true, false, new ServeArguments(parse.GetValue(urls), parse.GetValue(dev)));
+            var use = new LocalUse(true, false, new ServeArguments(parse.GetValue(urls), parse.GetValue(dev)), WorkerStart.WithHost);
             return Local(context, parse, use, (host, ct) =>
             {
                 DescribeStopOfListener(context, host.Services);
@@ -344,17 +344,17 @@ public static class PromptqCommandLine
         return ApiCommands.RunAsync(verb, target, url, key, context.Console.Errors, command, cancellationToken);
     }
 
-    /// <summary>At the first Ctrl+C, say how many jobs promptq waits for, and for how long.</summary>
+    /// <summary>At the first Ctrl+C, say how many jobs promptq waits for, and for how long; at the second, stop waiting.</summary>
     private static void DescribeStopOfListener(PromptqContext context, IServiceProvider services)
     {
-        var listener = services.GetRequiredService<JobQueueListener>();
+        var workers = services.GetRequiredService<StandaloneWorkers>();
         context.Stop.Messages = context.Console.Errors;
-        context.Stop.DescribeStop = () => listener.JobsInHand switch
+        context.Stop.DescribeStop = () => workers.Jobs.JobsInHand switch
         {
             0 => "stopping",
-            var jobs => $"stopping: {jobs} job{(jobs == 1 ? "" : "s")} in flight, waiting up to {listener.ShutdownGrace.TotalSeconds:0} s",
+            var jobs => $"stopping: {jobs} job{(jobs == 1 ? "" : "s")} in flight, waiting up to {workers.ShutdownTimeout.TotalSeconds:0} s",
         };
-        context.Stop.StopNow.Register(listener.StopNow);
+        context.Stop.StopNow.Register(workers.Jobs.StopNow);
     }
 
     /// <summary>The filters of <c>jobs list</c> and <c>batch list</c>, passed to the API as its query parameters are.</summary>

@@ -3,14 +3,15 @@ using Microsoft.Extensions.Options;
 using PromptQueue.Contracts;
 using PromptQueue.Core.Batches;
 using PromptQueue.Core.Budget;
-using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
+using PromptQueue.Hosting.Worker;
 
 namespace PromptQueue.Cli.Commands;
 
 /// <summary>
-/// <c>promptq run FILE</c>: submits a JSONL file as a batch, works through it with the worker's own loops (the queue
-/// listener and the batch dispatcher), shows progress from the batch header, and prints the results in input order.
+/// <c>promptq run FILE</c>: submits a JSONL file as a batch, works through it with the standalone worker (the queue
+/// listener and the batch dispatcher among its services), shows progress from the batch header, and prints the results
+/// in input order.
 /// </summary>
 public static class RunCommand
 {
@@ -39,8 +40,9 @@ public static class RunCommand
 
         var skipped = submission.InvalidItems;
         await output.WriteLineAsync($"Submitted {submitted.Items} job(s) from {path} to the queue as batch {submitted.BatchId}{(skipped > 0 ? $"; skipped {skipped} invalid line(s), listed above" : "")}.");
-        using var stopWorking = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var working = Task.WhenAll(services.GetServices<IWorkerLoop>().Select(loop => loop.RunAsync(stopWorking.Token)));
+        // The workers start only now that the batch is stored, and stop once it is settled, before the report.
+        var workers = services.GetRequiredService<StandaloneWorkers>();
+        await workers.StartAsync(cancellationToken);
         BatchHeader header;
         try
         {
@@ -53,8 +55,7 @@ public static class RunCommand
         }
         finally
         {
-            await stopWorking.CancelAsync();
-            await working;
+            await workers.StopAsync();
         }
 
         return await ReportAsync(services, header, skipped, output, cancellationToken);

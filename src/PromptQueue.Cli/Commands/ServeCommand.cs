@@ -27,7 +27,7 @@ public sealed class ServeSettings
 
 /// <summary>
 /// <c>promptq serve</c>: the whole app in one process: the HTTP API on Kestrel, on the Functions app's routes and with
-/// the same key header, plus every worker loop <c>promptq work</c> runs.
+/// the same key header, plus every worker <c>promptq work</c> runs.
 /// </summary>
 public static class ServeCommand
 {

@@ -28,14 +28,6 @@ public static class BatchServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The standalone worker's batch loop, registered by <c>AddPromptQueueStandaloneWorker</c>.</summary>
-    public static IServiceCollection AddBatchDispatchLoop(this IServiceCollection services)
-    {
-        services.TryAddSingleton<BatchDispatchLoop>();
-        services.AddSingleton<IWorkerLoop>(sp => sp.GetRequiredService<BatchDispatchLoop>());
-        return services;
-    }
-
     /// <summary>Creates the batch table at start, as the job table is.</summary>
     private sealed class BatchStorageInitializer(BatchStore store) : IHostedService
     {

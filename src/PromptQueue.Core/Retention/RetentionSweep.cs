@@ -2,7 +2,6 @@ using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PromptQueue.Core.Batches;
-using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
 using PromptQueue.Core.Submission;
 using PromptQueue.Core.Usage;
@@ -168,15 +167,4 @@ public sealed partial class RetentionSweep(
 
     [LoggerMessage(LogLevel.Information, "Retention removed {Jobs} job(s) and {Batches} batch(es) finished more than {Days} day(s) ago")]
     private partial void LogRemoved(int jobs, int batches, int days);
-}
-
-/// <summary>The standalone worker's stand-in for the Functions app's <c>RemoveExpiredJobs</c> timer.</summary>
-public sealed partial class RetentionLoop(RetentionSweep retention, TimeProvider time, ILogger<RetentionLoop> logger) : IWorkerLoop
-{
-    // A storage fault: the next pass starts over from the index, where this one left every row it did not finish.
-    public Task RunAsync(CancellationToken cancellationToken) =>
-        PeriodicLoop.RunAsync(retention.RemoveExpiredAsync, RetentionSweep.Interval, time, LogPassFailed, cancellationToken);
-
-    [LoggerMessage(LogLevel.Warning, "A retention pass failed; the next one goes on from where it stopped")]
-    private partial void LogPassFailed(Exception exception);
 }

@@ -1,11 +1,11 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using PromptQueue.Contracts;
-using PromptQueue.Core;
 using PromptQueue.Core.Budget;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
 using PromptQueue.Core.Submission;
+using PromptQueue.Hosting.Worker;
 using PromptQueue.IntegrationTests.Infrastructure;
 
 namespace PromptQueue.IntegrationTests.Continuation;
@@ -32,13 +32,13 @@ public sealed class ContinuationTests(AzuriteFixture azurite)
         await app.SubmitAsync("""{"id":"chain-c","prompt":"Third question","parent_job_id":"chain-b"}""");
         await app.SubmitAsync("""{"id":"chain-b","prompt":"Second question","parent_job_id":"chain-a"}""");
         await app.SubmitAsync("""{"id":"chain-a","system":"Be brief.","prompt":"First question [[sim:detail=unknown]] [[sim:latency-ms=500]]"}""");
-        using var stop = new CancellationTokenSource();
-        var worker = app.Get<JobQueueListener>().RunAsync(stop.Token);
+        var worker = app.Get<JobQueueListener>();
+        await worker.StartAsync(CancellationToken.None);
 
         // Act
         var finished = await WaitForAsync(app, ["chain-a", "chain-b", "chain-c"], JobStatus.Completed);
-        await stop.CancelAsync();
-        await worker;
+        await worker.StopAsync(CancellationToken.None);
+        await worker.ExecuteTask!;
 
         // Assert
         var results = app.Get<JobResults>();

@@ -9,6 +9,7 @@ using PromptQueue.Core.Notices;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
 using PromptQueue.Functions;
+using PromptQueue.Hosting.Worker;
 using PromptQueue.Http;
 using PromptQueue.IntegrationTests.Infrastructure;
 
@@ -199,11 +200,11 @@ public sealed class CompletionNoticeTests(AzuriteFixture azurite)
     {
         // Arrange
         await using var receiver = await WebhookReceiver.StartAsync();
-        await using var app = await StartAsync(WebhookSettings(receiver), configureServices: services => Core.StandaloneWorkerServiceCollectionExtensions.AddPromptQueueStandaloneWorker(services));
+        await using var app = await StartAsync(WebhookSettings(receiver), configureServices: services => services.AddPromptQueueStandaloneWorker());
         await app.SubmitAsync("""{"prompt":"hi"}""");
         await app.ProcessNextAsync();
-        using var stop = new CancellationTokenSource();
-        var loop = app.Get<NoticeQueueListener>().RunAsync(stop.Token);
+        var loop = app.Get<NoticeQueueListener>();
+        await loop.StartAsync(CancellationToken.None);
 
         // Act: the loop has done its part once the webhook has the notice and the notice left the queue.
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -212,8 +213,8 @@ public sealed class CompletionNoticeTests(AzuriteFixture azurite)
             await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None);
         }
 
-        await stop.CancelAsync();
-        await loop;
+        await loop.StopAsync(CancellationToken.None);
+        await loop.ExecuteTask!;
 
         // Assert
         Assert.Single(receiver.Received);

@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PromptQueue.Core;
 using PromptQueue.Core.Budget;
 using PromptQueue.Core.Processing;
+using PromptQueue.Hosting.Worker;
 using PromptQueue.Core.Storage;
 using PromptQueue.Http;
 
@@ -17,8 +19,7 @@ namespace PromptQueue.IntegrationTests.Pacing;
 public sealed class PacingHost : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
-    private readonly CancellationTokenSource _stop = new();
-    private Task? _listening;
+    private bool _listening;
 
     private PacingHost(ServiceProvider services, ProcessorEvents events)
     {
@@ -42,8 +43,7 @@ public sealed class PacingHost : IAsyncDisposable
             .AddSingleton<IConfiguration>(configuration)
             .AddPromptQueueCore(configuration)
             .AddPromptQueueHttpApi();
-        services.AddOptions<QueueListenerOptions>().BindConfiguration(QueueListenerOptions.SectionName).ValidateDataAnnotations();
-        services.AddSingleton<JobQueueListener>();
+        services.AddJobQueueListener();
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         await provider.GetRequiredService<JobStore>().EnsureCreatedAsync(CancellationToken.None);
         await provider.GetRequiredService<JobQueueClient>().EnsureCreatedAsync(CancellationToken.None);
@@ -54,31 +54,28 @@ public sealed class PacingHost : IAsyncDisposable
     public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
 
     /// <summary>Starts polling the job queue, as the host does at start-up.</summary>
-    public void Start() => _listening = Get<JobQueueListener>().RunAsync(_stop.Token);
+    public Task StartAsync()
+    {
+        _listening = true;
+        return Get<JobQueueListener>().StartAsync(CancellationToken.None);
+    }
 
-    /// <summary>Stops polling and waits for the listener to return.</summary>
+    /// <summary>Stops polling and waits for the listener to return, as the host does within its shutdown timeout.</summary>
     public async Task StopAsync()
     {
-        await _stop.CancelAsync();
-        if (_listening is null)
+        if (!_listening)
         {
             return;
         }
 
-        try
-        {
-            await _listening;
-        }
-        catch (OperationCanceledException)
-        {
-            // A delivery still in flight when the host stops ends this way; its message comes back later.
-        }
+        // A delivery still in flight past the timeout is handed back; its message comes back later.
+        using var shutdown = new CancellationTokenSource(new HostOptions().ShutdownTimeout);
+        await Get<JobQueueListener>().StopAsync(shutdown.Token);
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        _stop.Dispose();
         await _services.DisposeAsync();
     }
 }

@@ -74,8 +74,8 @@ public sealed class TwoHostPacingTests(AzuriteFixture azurite, ITestOutputHelper
         var jobIds = await SubmitAsync(hostA, jobCount);
 
         // Act
-        hostA.Start();
-        hostB.Start();
+        await hostA.StartAsync();
+        await hostB.StartAsync();
         var records = await WaitUntilTerminalAsync(hostA.Get<JobStore>(), jobIds, simulator);
         Report(simulator, hostA, hostB);
         await hostA.StopAsync();
@@ -121,8 +121,8 @@ public sealed class TwoHostPacingTests(AzuriteFixture azurite, ITestOutputHelper
         simulator.HoldResponses();
 
         // Act
-        hostA.Start();
-        hostB.Start();
+        await hostA.StartAsync();
+        await hostB.StartAsync();
         await WaitUntilAsync(() => simulator.InFlightCount >= 11, "eleven calls are in flight");
         simulator.ReleaseResponses();
         var records = await WaitUntilTerminalAsync(hostA.Get<JobStore>(), jobIds, simulator);
@@ -170,8 +170,8 @@ public sealed class TwoHostPacingTests(AzuriteFixture azurite, ITestOutputHelper
         });
         await using var hostA = await PacingHost.CreateAsync(settings);
         await using var hostB = await PacingHost.CreateAsync(settings);
-        hostA.Start();
-        hostB.Start();
+        await hostA.StartAsync();
+        await hostB.StartAsync();
         // Another app on the same account has just spent this window's quota, so the hosts' first calls are
         // refused whatever the phase of the simulator's windows: the test does not depend on timing luck.
         var otherApp = await SpendCurrentWindowAsync(simulator);

@@ -1,15 +1,16 @@
 using System.Text;
 using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using PromptQueue.Contracts;
 using PromptQueue.Contracts.Api;
-using PromptQueue.Core;
 using PromptQueue.Http.Api;
 using PromptQueue.Core.Batches;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Retention;
+using PromptQueue.Hosting.Worker;
 using PromptQueue.Core.Storage;
 using PromptQueue.Core.Submission;
 using PromptQueue.Functions;
@@ -162,7 +163,7 @@ public sealed class RetentionSweepTests(AzuriteFixture azurite)
         await using var app = await TestApp.StartAsync(azurite, configureServices: services => services.AddPromptQueueStandaloneWorker());
 
         // Act
-        var loops = app.Services.GetServices<IWorkerLoop>();
+        var loops = app.Services.GetServices<IHostedService>();
 
         // Assert
         Assert.Single(loops.OfType<RetentionLoop>());

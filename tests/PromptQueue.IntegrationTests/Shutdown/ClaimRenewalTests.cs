@@ -35,8 +35,8 @@ public sealed class ClaimRenewalTests(AzuriteFixture azurite)
         var store = first.Get<JobStore>();
 
         // Act
-        first.Start();
-        second.Start();
+        await first.StartAsync();
+        await second.StartAsync();
         var record = await WaitForTerminalAsync(store, submission.JobId!);
         await first.StopAsync();
         await second.StopAsync();

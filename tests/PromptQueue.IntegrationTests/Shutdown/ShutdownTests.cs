@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using PromptQueue.Contracts;
@@ -5,6 +8,7 @@ using PromptQueue.Core;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
 using PromptQueue.Functions;
+using PromptQueue.Hosting.Worker;
 using PromptQueue.IntegrationTests.Infrastructure;
 
 namespace PromptQueue.IntegrationTests.Shutdown;
@@ -46,19 +50,22 @@ public sealed class ShutdownTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task RunAsync_StoppedWhileAJobRunsWithinTheGrace_FinishesTheJob()
+    public async Task StopAsync_WhileAJobRunsWithinTheGrace_FinishesTheJob()
     {
-        // Arrange: a one-second model call, and ten seconds of grace.
+        // Arrange: a one-second model call, and ten seconds of grace (the host's shutdown timeout).
         await using var app = await TestApp.StartAsync(azurite);
         var jobId = await app.SubmitAsync("""{"prompt":"slow but steady [[sim:latency-ms=1000]]"}""");
-        var listener = Listener(app, TimeSpan.FromSeconds(10));
-        using var stop = new CancellationTokenSource();
-        var running = listener.RunAsync(stop.Token);
+        using var listener = Listener(app);
+        await listener.StartAsync(CancellationToken.None);
         await WaitForStatusAsync(app, jobId, JobStatus.Running);
 
         // Act
-        await stop.CancelAsync();
-        await running;
+        using (var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            await listener.StopAsync(grace.Token);
+        }
+
+        await listener.ExecuteTask!;
 
         // Assert
         var record = await app.Store.FindAsync(jobId, CancellationToken.None);
@@ -67,19 +74,22 @@ public sealed class ShutdownTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task RunAsync_StoppedWhileAJobHangsPastTheGrace_ReleasesIt()
+    public async Task StopAsync_WhileAJobHangsPastTheGrace_ReleasesIt()
     {
         // Arrange
         await using var app = await TestApp.StartAsync(azurite);
         var jobId = await app.SubmitAsync("""{"prompt":"hangs [[sim:hang]]"}""");
-        var listener = Listener(app, TimeSpan.FromMilliseconds(200));
-        using var stop = new CancellationTokenSource();
-        var running = listener.RunAsync(stop.Token);
+        using var listener = Listener(app);
+        await listener.StartAsync(CancellationToken.None);
         await WaitForStatusAsync(app, jobId, JobStatus.Running);
 
         // Act
-        await stop.CancelAsync();
-        await running;
+        using (var grace = new CancellationTokenSource(TimeSpan.FromMilliseconds(200)))
+        {
+            await listener.StopAsync(grace.Token);
+        }
+
+        await listener.ExecuteTask!;
 
         // Assert: nothing is left Running, and exactly one message will bring the job back.
         var record = await app.Store.FindAsync(jobId, CancellationToken.None);
@@ -87,12 +97,41 @@ public sealed class ShutdownTests(AzuriteFixture azurite)
         Assert.Equal(1, await app.JobQueue().CountAllAsync());
     }
 
-    private static JobQueueListener Listener(TestApp app, TimeSpan grace) => new(
+    [Fact]
+    public async Task HostStop_JobHangsPastTheShutdownTimeout_ReleasesIt()
+    {
+        // Arrange: the standalone worker in a generic host, as promptq runs it, its shutdown timeout set by the
+        // documented setting name.
+        await using var app = await TestApp.StartAsync(azurite);
+        var jobId = await app.SubmitAsync("""{"prompt":"hangs [[sim:hang]]"}""");
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddConfiguration(app.Configuration);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["PromptQueue:Listener:ShutdownGrace"] = "00:00:00.200",
+            ["PromptQueue:Listener:MaxPollingInterval"] = "00:00:00.100",
+        });
+        builder.Services.AddPromptQueueCore(builder.Configuration);
+        builder.Services.AddPromptQueueStandaloneWorker();
+        using var host = builder.Build();
+        await host.StartAsync();
+        await WaitForStatusAsync(app, jobId, JobStatus.Running);
+
+        // Act
+        await host.StopAsync();
+
+        // Assert: the host's own timeout was the grace, and the job went back to the queue when it ran out.
+        Assert.Equal(TimeSpan.FromMilliseconds(200), host.Services.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout);
+        var record = await app.Store.FindAsync(jobId, CancellationToken.None);
+        Assert.Equal((JobStatus.Waiting, WaitReason.Released), (record!.Status, record.WaitReason));
+        Assert.Equal(1, await app.JobQueue().CountAllAsync());
+    }
+
+    private static JobQueueListener Listener(TestApp app) => new(
         app.Get<Azure.Storage.Queues.QueueServiceClient>(),
         app.Get<JobQueueClient>(),
         app.Processor,
-        app.Get<StrandedJobSweeper>(),
-        Options.Create(new QueueListenerOptions { ShutdownGrace = grace, MaxPollingInterval = TimeSpan.FromMilliseconds(100) }),
+        Options.Create(new QueueListenerOptions { MaxPollingInterval = TimeSpan.FromMilliseconds(100) }),
         app.Get<IOptions<PromptQueueOptions>>(),
         TimeProvider.System,
         NullLogger<JobQueueListener>.Instance);

@@ -1,8 +1,9 @@
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using PromptQueue.Core.Processing;
+using PromptQueue.Core.Notices;
 
-namespace PromptQueue.Core.Notices;
+namespace PromptQueue.Hosting.Worker;
 
 /// <summary>The standalone host's stand-in for the Functions <c>DeliverNotice</c> trigger: drains the notice queue.</summary>
 public sealed class NoticeQueueListener(
@@ -11,19 +12,19 @@ public sealed class NoticeQueueListener(
     IOptions<NoticeOptions> options,
     IOptions<QueueListenerOptions> listenerOptions,
     TimeProvider time,
-    ILogger<NoticeQueueListener> logger) : IWorkerLoop
+    ILogger<NoticeQueueListener> logger) : BackgroundService
 {
     private readonly QueuePoller _poller = new(time, logger);
 
     /// <summary>Does nothing when no webhook is configured, so an idle deployment does not poll a queue it never fills.</summary>
-    public async Task RunAsync(CancellationToken cancellationToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.Value.WebhookEnabled)
         {
             return;
         }
 
-        await queues.Webhook.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await queues.Webhook.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
 
         // A message stays hidden for longer than one POST may take, so two hosts never send the same delivery at once.
         var polling = new QueuePolling(
@@ -33,7 +34,7 @@ public sealed class NoticeQueueListener(
             listenerOptions.Value.MaxPollingInterval);
 
         // Nothing in flight is worth holding a stopping host for: an interrupted delivery's message reappears.
-        await _poller.PollAsync(polling, HandleAsync, cancellationToken, cancellationToken);
+        await _poller.PollAsync(polling, HandleAsync, stoppingToken, stoppingToken);
     }
 
     private async Task HandleAsync(LeasedMessage leased, CancellationToken cancellationToken)

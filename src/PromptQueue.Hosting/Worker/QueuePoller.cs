@@ -2,7 +2,7 @@ using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
 
-namespace PromptQueue.Core.Processing;
+namespace PromptQueue.Hosting.Worker;
 
 /// <summary>How one queue is polled by the standalone host.</summary>
 /// <param name="Queue">The queue.</param>
@@ -26,6 +26,9 @@ public sealed partial class QueuePoller(TimeProvider time, ILogger logger)
     public static readonly TimeSpan ProcessingVisibility = TimeSpan.FromMinutes(10);
 
     private static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The queue service hands out at most this many messages per receive.</summary>
+    private const int MaxMessagesPerReceive = 32;
 
     /// <summary>
     /// Keeps up to <see cref="QueuePolling.Concurrency"/> messages in hand, receiving more as soon as any finishes, as
@@ -56,7 +59,7 @@ public sealed partial class QueuePoller(TimeProvider time, ILogger logger)
             }
 
             var wanted = 1;
-            while (wanted < concurrency && free.Wait(0))
+            while (wanted < Math.Min(concurrency, MaxMessagesPerReceive) && free.Wait(0))
             {
                 wanted++;
             }

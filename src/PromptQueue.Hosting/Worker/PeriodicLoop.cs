@@ -1,4 +1,4 @@
-namespace PromptQueue.Core.Processing;
+namespace PromptQueue.Hosting.Worker;
 
 /// <summary>The shape of a standalone worker's stand-in for a timer trigger: a pass, a wait, again, until stopped.</summary>
 public static class PeriodicLoop
