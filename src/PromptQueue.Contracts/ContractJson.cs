@@ -39,7 +39,7 @@ public static class ContractJson
 internal sealed class WholeNumberInt32Converter : JsonConverter<int>
 {
     public override int Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        reader.TryGetInt32(out var value) ? value : checked((int)WholeNumber.Read(ref reader));
+        reader.TryGetInt32(out var value) ? value : WholeNumber.Narrow(WholeNumber.Read(ref reader), static whole => checked((int)whole));
 
     public override void Write(Utf8JsonWriter writer, int value, JsonSerializerOptions options) => writer.WriteNumberValue(value);
 }
@@ -48,13 +48,26 @@ internal sealed class WholeNumberInt32Converter : JsonConverter<int>
 internal sealed class WholeNumberInt64Converter : JsonConverter<long>
 {
     public override long Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        reader.TryGetInt64(out var value) ? value : checked((long)WholeNumber.Read(ref reader));
+        reader.TryGetInt64(out var value) ? value : WholeNumber.Narrow(WholeNumber.Read(ref reader), static whole => checked((long)whole));
 
     public override void Write(Utf8JsonWriter writer, long value, JsonSerializerOptions options) => writer.WriteNumberValue(value);
 }
 
 internal static class WholeNumber
 {
+    /// <summary>A whole number out of the target's range is a JSON error like any other, not an overflow.</summary>
+    public static T Narrow<T>(decimal whole, Func<decimal, T> convert)
+    {
+        try
+        {
+            return convert(whole);
+        }
+        catch (OverflowException ex)
+        {
+            throw new JsonException($"{whole} is out of range for {typeof(T).Name}.", ex);
+        }
+    }
+
     /// <summary>The value of a whole number written with a fraction or an exponent; anything else is no integer.</summary>
     public static decimal Read(ref Utf8JsonReader reader) =>
         reader.TokenType == JsonTokenType.Number && reader.TryGetDecimal(out var value) && value == decimal.Truncate(value)

@@ -41,7 +41,8 @@ internal static class JobPrinter
     /// <param name="moreHint">Where to read the rest of a long answer or trace, such as <c>promptq show ID</c>.</param>
     /// <param name="name">The name it was given in a file (its <c>id</c> or <c>custom_id</c>), shown beside its id.</param>
     /// <param name="reasoning">The reasoning text, when the caller has it.</param>
-    public static async Task PrintSummaryAsync(JobView view, TextWriter output, string moreHint, string? name = null, string? reasoning = null)
+    /// <param name="wholeAnswer">Print the whole answer, as <c>run</c> does for every job it ran; else its start.</param>
+    public static async Task PrintSummaryAsync(JobView view, TextWriter output, string moreHint, string? name = null, string? reasoning = null, bool wholeAnswer = false)
     {
         ArgumentNullException.ThrowIfNull(view);
         await PrintHeaderAsync(view, output, name);
@@ -54,7 +55,7 @@ internal static class JobPrinter
 
         if (view.Answer is { } answer)
         {
-            var cut = answer.Length > PreviewChars;
+            var cut = !wholeAnswer && answer.Length > PreviewChars;
             await output.WriteLineAsync($"Answer (finish reason {view.FinishReason}{(cut ? $"; {answer.Length:N0} characters, all of it: {moreHint}" : "")}):");
             await output.WriteLineAsync(Indent(cut ? answer[..PreviewChars] + " …" : answer));
         }
@@ -110,7 +111,6 @@ internal static class JobPrinter
     {
         var via = view.Provider is null ? "" : $" via {view.Provider}";
         var usage = view.Usage?.TotalTokens is null ? "" : $"  {view.Usage.TotalTokens} tokens ({view.Usage.ReasoningTokens ?? 0} reasoning), cost {view.Cost ?? 0:0.######}";
-        await output.WriteLineAsync();
         await output.WriteLineAsync($"== {(name is null ? view.Id : $"{view.Id} ({name})")}  {view.Status}  {view.UsedModel ?? view.Model}{via}{usage}");
         await output.WriteLineAsync($"Queued {view.QueuedAt:u}  started {view.StartedAt:u}  finished {view.CompletedAt:u}  attempts {view.Attempts}  source {view.Source}");
         if (view.Status == JobStatus.Waiting)

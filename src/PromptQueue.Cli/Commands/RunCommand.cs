@@ -106,7 +106,9 @@ public static class RunCommand
                 waiting.Add(record);
             }
 
-            await JobPrinter.PrintSummaryAsync(JobViews.From(record, row.Answer, toolCallsJson: null), output, $"promptq show {record.JobId}", row.Item.CustomId, row.Reasoning);
+            // A blank line between jobs: run prints many.
+            await output.WriteLineAsync();
+            await JobPrinter.PrintSummaryAsync(JobViews.From(record, row.Answer, toolCallsJson: null), output, $"promptq show {record.JobId}", row.Item.CustomId, row.Reasoning, wholeAnswer: true);
         }
 
         await output.WriteLineAsync();

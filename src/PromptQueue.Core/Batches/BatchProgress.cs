@@ -15,8 +15,8 @@ public sealed class BatchProgress(BatchStore store, JobStore jobs, TimeProvider 
 {
     private const int MaxTries = 20;
 
-    /// <summary>The statuses a retry runs again, and whose count it takes an item out of.</summary>
-    internal static readonly JobStatus[] Retryable = [JobStatus.Failed, JobStatus.DeadLettered];
+    /// <summary>The statuses a retry runs again (those <see cref="JobTransitions"/> lets go back to Queued), and whose count it takes an item out of.</summary>
+    internal static readonly JobStatus[] Retryable = [.. Enum.GetValues<JobStatus>().Where(status => JobTransitions.IsAllowed(status, JobStatus.Queued))];
 
     public async Task OnTerminalAsync(JobRecord record, CancellationToken cancellationToken)
     {

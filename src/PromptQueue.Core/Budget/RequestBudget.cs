@@ -24,7 +24,10 @@ public sealed partial class RequestBudget(
     /// <summary>True when calls to <paramref name="model"/> draw on this budget.</summary>
     public bool Meters(string model) => _options.Meters(model);
 
-    /// <summary>Spends a slot now or a few seconds ahead, or says when to come back. Never waits itself.</summary>
+    /// <summary>
+    /// Spends a slot now or a few seconds ahead, or says when to come back. It never waits for a slot itself; it only
+    /// pauses a few milliseconds between writes that lost a race with another instance (see <see cref="OptimisticConcurrency"/>).
+    /// </summary>
     public async Task<BudgetDecision> AcquireAsync(CancellationToken cancellationToken)
     {
         return await OptimisticConcurrency.UpdateAsync(

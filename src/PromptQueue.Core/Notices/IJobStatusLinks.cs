@@ -2,7 +2,8 @@ namespace PromptQueue.Core.Notices;
 
 /// <summary>
 /// Where a reader finds a job over the HTTP API, for the <see cref="CompletionNotice.StatusUrl"/> of its notices. The
-/// host that serves the API knows its routes and its public address; Core knows neither.
+/// host that serves the API knows its routes and its public address; Core knows neither. Every host registers one
+/// (<c>AddPromptQueueHttpApi</c> in <c>PromptQueue.Http</c> does).
 /// </summary>
 public interface IJobStatusLinks
 {

@@ -4,8 +4,8 @@ using PromptQueue.Contracts.Api;
 namespace PromptQueue.Http.Api;
 
 /// <summary>
-/// An HTTP answer of PromptQueue's API, decided in Core and free of any web framework: both hosts (the Functions app
-/// and <c>promptq serve</c>) write it out the same way.
+/// An HTTP answer of PromptQueue's API, decided here from Core's results and free of any web framework: both hosts (the
+/// Functions app and <c>promptq serve</c>) write it out the same way (<see cref="ApiResult"/>).
 /// </summary>
 /// <param name="StatusCode">The HTTP status code.</param>
 /// <param name="Body">A value serialized as JSON with <see cref="ContractJson.Options"/>, or null for no body.</param>

@@ -30,4 +30,17 @@ public sealed class ContractJsonTests
         // Assert
         Assert.Equal("\"line\\nbreak\\ttab\\u0001\"", json);
     }
+
+    [Theory]
+    [InlineData("""{"prompt":"x","max_tokens":1e20}""")]
+    [InlineData("""{"prompt":"x","max_tokens":4294967296.0}""")]
+    [InlineData("""{"prompt":"x","seed":1e25}""")]
+    public void Deserialize_WholeNumberOutOfRange_IsAJsonErrorNotAnOverflow(string json)
+    {
+        // Act
+        var thrown = Record.Exception(() => JsonSerializer.Deserialize<PromptJob>(json, ContractJson.Options));
+
+        // Assert: callers that handle bad JSON (JsonException) handle this too.
+        Assert.IsType<JsonException>(thrown);
+    }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using PromptQueue.Http;
 using PromptQueue.Core;
 using PromptQueue.Hosting.Worker;
 
@@ -101,7 +102,7 @@ public sealed class StandaloneWorkerServiceCollectionExtensionsTests
     private static List<IHostedService> WorkersAmong(IEnumerable<IHostedService> hosted) =>
         hosted.Where(service => service.GetType().Namespace == typeof(JobQueueListener).Namespace).ToList();
 
-    /// <summary>PromptQueue's core services on the local emulator's settings (nothing connects), plus <paramref name="configure"/>.</summary>
+    /// <summary>PromptQueue's core services and HTTP API, as both hosts wire them, on the local emulator's settings (nothing connects), plus <paramref name="configure"/>.</summary>
     private static ServiceProvider Build(Action<IServiceCollection> configure, Dictionary<string, string?>? settings = null)
     {
         var configuration = new ConfigurationBuilder()
@@ -111,7 +112,8 @@ public sealed class StandaloneWorkerServiceCollectionExtensionsTests
         var services = new ServiceCollection()
             .AddLogging()
             .AddSingleton<IConfiguration>(configuration)
-            .AddPromptQueueCore(configuration);
+            .AddPromptQueueCore(configuration)
+            .AddPromptQueueHttpApi();
         configure(services);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }

@@ -56,7 +56,7 @@ public sealed partial class ArchitectureDocTests
             Assert.True(rows.ContainsKey(project!), $"docs/architecture.md has no row for {project}");
             var csproj = XDocument.Load(Path.Combine(Repository.Root, "src", project!, project + ".csproj"));
             var referenced = csproj.Descendants("ProjectReference")
-                .Select(r => Path.GetFileNameWithoutExtension(r.Attribute("Include")!.Value).Replace("PromptQueue.", "", StringComparison.Ordinal))
+                .Select(r => Path.GetFileNameWithoutExtension(r.Attribute("Include")!.Value.Replace('\\', '/')).Replace("PromptQueue.", "", StringComparison.Ordinal))
                 .Order(StringComparer.Ordinal);
             var documented = ProjectWords().Matches(rows[project!]).Select(m => m.Value).Distinct().Order(StringComparer.Ordinal);
             Assert.Equal(referenced, documented);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using PromptQueue.Http;
 using PromptQueue.Contracts;
 using PromptQueue.Core;
 using PromptQueue.Core.Processing;
@@ -111,7 +112,7 @@ public sealed class ShutdownTests(AzuriteFixture azurite)
             ["PromptQueue:Listener:ShutdownGrace"] = "00:00:00.200",
             ["PromptQueue:Listener:MaxPollingInterval"] = "00:00:00.100",
         });
-        builder.Services.AddPromptQueueCore(builder.Configuration);
+        builder.Services.AddPromptQueueCore(builder.Configuration).AddPromptQueueHttpApi();
         builder.Services.AddPromptQueueStandaloneWorker();
         using var host = builder.Build();
         await host.StartAsync();
