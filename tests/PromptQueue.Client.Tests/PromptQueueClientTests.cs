@@ -14,6 +14,11 @@ public sealed class PromptQueueClientTests : IDisposable
     private readonly RecordingHandler _handler = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
 
+    /// <summary>The clock the clients see: <see cref="_time"/>, which <see cref="AdvanceUntilDone"/> moves only while a client sleeps.</summary>
+    private readonly SleepTrackingTime _clientTime;
+
+    public PromptQueueClientTests() => _clientTime = new SleepTrackingTime(_time);
+
     [Fact]
     public async Task SubmitAsync_Job_PostsContractJsonWithKeyAndIdempotencyKey()
     {
@@ -156,7 +161,7 @@ public sealed class PromptQueueClientTests : IDisposable
     {
         // Arrange
         _handler.AnswerJson(HttpStatusCode.OK, """{"id":"job-4","status":"Queued"}""");
-        var client = new PromptQueueClient(new HttpClient(_handler), new PromptQueueClientOptions { BaseAddress = new Uri("https://gateway.test/promptqueue") }, _time);
+        var client = new PromptQueueClient(new HttpClient(_handler), new PromptQueueClientOptions { BaseAddress = new Uri("https://gateway.test/promptqueue") }, _clientTime);
 
         // Act
         await client.GetAsync("job-4");
@@ -507,15 +512,23 @@ public sealed class PromptQueueClientTests : IDisposable
             options.UnknownJobGrace = grace;
         }
 
-        return new(new HttpClient(_handler) { Timeout = Timeout.InfiniteTimeSpan }, options, _time);
+        return new(new HttpClient(_handler) { Timeout = Timeout.InfiniteTimeSpan }, options, _clientTime);
     }
 
     /// <summary>Moves the fake clock on in small steps until <paramref name="task"/> ends, so its pauses pass without real waiting.</summary>
+    /// <summary>
+    /// Moves the clock in steps of 100 ms while the client sleeps, until the task ends. Time never moves while the client
+    /// is between a request and its next pause, so what it measures does not depend on how fast the machine is.
+    /// </summary>
     private async Task<T> AdvanceUntilDone<T>(Task<T> task)
     {
-        for (var step = 0; step < 100_000 && !task.IsCompleted; step++)
+        for (var step = 0; step < 1_000_000 && !task.IsCompleted; step++)
         {
-            _time.Advance(TimeSpan.FromMilliseconds(100));
+            if (_clientTime.IsSleeping)
+            {
+                _time.Advance(TimeSpan.FromMilliseconds(100));
+            }
+
             await Task.Yield();
         }
 
