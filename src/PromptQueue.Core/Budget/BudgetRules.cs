@@ -86,6 +86,36 @@ public static class BudgetRules
         return (new BudgetGranted(slot), spent);
     }
 
+    /// <summary>
+    /// Whether a request granted earlier must still not start at <paramref name="now"/>: a block learned meanwhile (a
+    /// 429's reset, a paused account, the day's limit reported) holds back calls already granted, so they do not go out
+    /// only to be refused. Null when the call may start.
+    /// </summary>
+    public static BudgetDeferred? HeldBack(BudgetState current, DateTimeOffset now)
+    {
+        var state = RollOver(current, now);
+        if (state.PausedUntil > now)
+        {
+            return new BudgetDeferred(state.PausedUntil.Value, BudgetWait.Paused, state.PauseReason ?? "paused");
+        }
+
+        if (state.DayBlockedUntil > now)
+        {
+            return new BudgetDeferred(state.DayBlockedUntil.Value, BudgetWait.DailyLimit, "OpenRouter reported the daily limit reached");
+        }
+
+        return state.BlockedUntil > now
+            ? new BudgetDeferred(state.BlockedUntil.Value, BudgetWait.BlockedUntilReset, $"a 429 blocks requests until {state.BlockedUntil:HH:mm:ss} UTC")
+            : null;
+    }
+
+    /// <summary>Gives back a request of <paramref name="day"/> that was granted and never made.</summary>
+    public static BudgetState ReturnSlot(BudgetState current, string day, DateTimeOffset now)
+    {
+        var state = RollOver(current, now);
+        return state.Day == day && state.DayUsed > 0 ? state with { DayUsed = state.DayUsed - 1 } : state;
+    }
+
     /// <summary>What a platform 429 teaches every instance: a block until its reset, and perhaps a lower limit.</summary>
     public static BudgetState LearnFrom(BudgetState current, ChatRetryLater rateLimited, DateTimeOffset now, BudgetOptions options)
     {

@@ -49,6 +49,25 @@ public sealed partial class RequestBudget(
             cancellationToken);
     }
 
+    /// <summary>
+    /// Checks a slot granted earlier just before its call starts. When a block was learned meanwhile (see
+    /// <see cref="BudgetRules.HeldBack"/>), the call must not go out: the slot is given back to the day's count and the
+    /// caller is told when to come back. Null when the call may start.
+    /// </summary>
+    public async Task<BudgetDeferred?> RecheckAsync(BudgetGranted granted, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(granted);
+        var now = time.GetUtcNow();
+        if (BudgetRules.HeldBack(await ReadAsync(cancellationToken), now) is not { } held)
+        {
+            return null;
+        }
+
+        var day = BudgetRules.DayOf(granted.SlotAt);
+        await UpdateAsync(state => BudgetRules.ReturnSlot(state, day, time.GetUtcNow()), cancellationToken);
+        return held;
+    }
+
     /// <summary>Shares a platform 429 with every instance: a block until its reset, and a lower limit if it names one.</summary>
     public Task LearnAsync(ChatRetryLater rateLimited, CancellationToken cancellationToken) =>
         UpdateAsync(state => BudgetRules.LearnFrom(state, rateLimited, time.GetUtcNow(), _options), cancellationToken);

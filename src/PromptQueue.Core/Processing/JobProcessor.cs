@@ -375,6 +375,13 @@ public sealed partial class JobProcessor(
         else if (slot is BudgetGranted granted && granted.SlotAt > time.GetUtcNow())
         {
             await Task.Delay(granted.SlotAt - time.GetUtcNow(), time, cancellationToken);
+
+            // A 429 learned by another call while this one waited blocks it too: it would only be refused, and spend
+            // one of the day's requests at the provider.
+            if (await budget.RecheckAsync(granted, cancellationToken) is { } held)
+            {
+                return (null, null, await WaitAsync(record, Spread(held.Until), held.Reason.ToWaitReason(), null, cancellationToken));
+            }
         }
 
         var outcome = await CallWhileClaimedAsync(record, lease, request, cancellationToken);

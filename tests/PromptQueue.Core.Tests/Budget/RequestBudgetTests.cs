@@ -127,6 +127,37 @@ public sealed class RequestBudgetTests
     }
 
     [Fact]
+    public async Task RecheckAsync_NothingLearnedSinceTheGrant_LetsTheCallStartAndKeepsTheCount()
+    {
+        // Arrange
+        var budget = Budget(new BudgetOptions { RequestsPerMinute = 20, SpacingMargin = TimeSpan.Zero });
+        var granted = Assert.IsType<BudgetGranted>(await budget.AcquireAsync(CancellationToken.None));
+
+        // Act
+        var held = await budget.RecheckAsync(granted, CancellationToken.None);
+
+        // Assert
+        Assert.Null(held);
+        Assert.Equal(1, (await budget.ReadAsync(CancellationToken.None)).DayUsed);
+    }
+
+    [Fact]
+    public async Task RecheckAsync_PausedSinceTheGrant_HoldsTheCallUntilThePauseEndsAndGivesTheRequestBack()
+    {
+        // Arrange: the account was refused (a 401 elsewhere) after this slot was granted.
+        var budget = Budget(new BudgetOptions { RequestsPerMinute = 20, SpacingMargin = TimeSpan.Zero });
+        var granted = Assert.IsType<BudgetGranted>(await budget.AcquireAsync(CancellationToken.None));
+        await budget.PauseAsync(Start.AddMinutes(5), "the key was refused", keyAtFault: false, CancellationToken.None);
+
+        // Act
+        var held = await budget.RecheckAsync(granted, CancellationToken.None);
+
+        // Assert
+        Assert.Equal((Start.AddMinutes(5), BudgetWait.Paused), (held!.Until, held.Reason));
+        Assert.Equal(0, (await budget.ReadAsync(CancellationToken.None)).DayUsed);
+    }
+
+    [Fact]
     public async Task LearnAsync_PerDay429WithoutReset_BlocksUntilNextUtcMidnight()
     {
         // Arrange

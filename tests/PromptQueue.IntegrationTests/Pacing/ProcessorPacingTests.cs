@@ -1,5 +1,8 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using PromptQueue.Contracts;
 using PromptQueue.Core.Budget;
+using PromptQueue.Core.OpenRouter;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Submission;
 using PromptQueue.Functions;
@@ -33,6 +36,39 @@ public sealed class ProcessorPacingTests(AzuriteFixture azurite)
         Assert.NotNull(budget.BlockedUntil);
         Assert.True(budget.BlockedUntil > before);
         Assert.True(record.NextAttemptAt >= budget.BlockedUntil);
+    }
+
+    [Fact]
+    public async Task Run_429LearnedWhileTheJobWaitsForItsGrantedSlot_HoldsTheCallBackAndGivesTheSlotBack()
+    {
+        // Arrange: one slot spent now, so the job is granted the next one, three seconds on, and waits for it inline.
+        var clock = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        await using var app = await TestApp.StartAsync(azurite, s => s["Budget:RequestsPerMinute"] = "20", configureServices: services => services.AddSingleton<TimeProvider>(clock));
+        var budget = app.Get<RequestBudget>();
+        Assert.IsType<BudgetGranted>(await budget.AcquireAsync(CancellationToken.None));
+        var submission = await app.Get<JobSubmitter>().SubmitAsync("""{"prompt":"granted, then blocked"}""", JobSources.Http, CancellationToken.None);
+        var message = await app.JobQueue().ReceiveOneAsync();
+        var processing = new ProcessJob(app.Processor).Run(message, CancellationToken.None);
+        for (var reads = 0; (await budget.ReadAsync(CancellationToken.None)).DayUsed < 2; reads++)
+        {
+            Assert.True(reads < 3000 && !processing.IsCompleted, "the job never took its slot");
+            await Task.Delay(10);
+        }
+
+        // Act: another call's 429 blocks the account for a minute while this job waits; then its slot comes.
+        var error = new ProviderError(429, "rate_limited", "Rate limit exceeded: free-models-per-min", null, null, null);
+        await budget.LearnAsync(new ChatRetryLater(RetryReason.RateLimitedPerMinute, error, null, new RateLimitInfo(20, 0, clock.GetUtcNow() + TimeSpan.FromMinutes(1))), CancellationToken.None);
+        clock.Advance(TimeSpan.FromSeconds(4));
+        var result = await processing;
+
+        // Assert: no call went out to be refused; the job waits for the reset, and the day has its request back.
+        Assert.Equal(JobOutcome.Deferred, result.Outcome);
+        Assert.Equal(0, app.Simulator.ChatRequestCount);
+        var record = await app.Store.FindAsync(submission.JobId!, CancellationToken.None);
+        Assert.Equal((JobStatus.Waiting, WaitReason.BlockedUntilReset, 0), (record!.Status, record.WaitReason, record.Attempts));
+        var state = await budget.ReadAsync(CancellationToken.None);
+        Assert.Equal(1, state.DayUsed);
+        Assert.True(record.NextAttemptAt >= state.BlockedUntil);
     }
 
     [Fact]
