@@ -22,7 +22,7 @@ internal static class JobPrinter
         output.WriteLineAsync(JsonSerializer.Serialize(view, IndentedContract));
 
     /// <summary>Where a summary over the API points for the rest: the whole view as JSON.</summary>
-    public static string JsonHint(JobView view) => $"promptq status {view?.Id} --json";
+    public static string JsonHint(JobView view) => $"promptq status {view.Id} --json";
 
     /// <summary>One line for a live display: status, attempts and why a waiting job waits.</summary>
     public static string StatusLine(JobView view)

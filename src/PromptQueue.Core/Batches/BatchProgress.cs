@@ -33,13 +33,12 @@ public sealed class BatchProgress(BatchStore store, JobStore jobs, TimeProvider 
             return;
         }
 
-        var counting = current;
         await OptimisticConcurrency.UpdateAsync(
             async ct =>
             {
                 var item = await store.FindItemAsync(batchId, index, ct);
                 var header = await store.FindHeaderAsync(batchId, ct);
-                if (item is null || header is null || item.JobId != counting.JobId || item.CountedStatus == counting.Status)
+                if (item is null || header is null || item.JobId != current.JobId || item.CountedStatus == current.Status)
                 {
                     return ConcurrencyStep.Done<bool>(false);
                 }
@@ -49,23 +48,23 @@ public sealed class BatchProgress(BatchStore store, JobStore jobs, TimeProvider 
                     header.Count(counted, -1);
                 }
 
-                header.Count(counting.Status, +1);
-                if (counting.Status == JobStatus.Completed)
+                header.Count(current.Status, +1);
+                if (current.Status == JobStatus.Completed)
                 {
-                    header.PromptTokens += counting.PromptTokens ?? 0;
-                    header.CompletionTokens += counting.CompletionTokens ?? 0;
-                    header.TotalTokens += counting.TotalTokens ?? 0;
-                    header.Cost += counting.Cost ?? 0;
+                    header.PromptTokens += current.PromptTokens ?? 0;
+                    header.CompletionTokens += current.CompletionTokens ?? 0;
+                    header.TotalTokens += current.TotalTokens ?? 0;
+                    header.Cost += current.Cost ?? 0;
                 }
 
                 header.CompleteIfSettled(time.GetUtcNow());
-                return await store.TryUpdateItemAndHeaderAsync(item with { CountedStatus = counting.Status }, header, ct)
+                return await store.TryUpdateItemAndHeaderAsync(item with { CountedStatus = current.Status }, header, ct)
                     ? ConcurrencyStep.Done<bool>(true)
                     : ConcurrencyStep.Conflict<bool>();
             },
             MaxTries,
             // Thrown, not logged: the job stays marked as not yet published, and the sweep counts it later.
-            () => throw new InvalidOperationException($"Batch {batchId}: could not count job {counting.JobId}; its header kept changing."),
+            () => throw new InvalidOperationException($"Batch {batchId}: could not count job {current.JobId}; its header kept changing."),
             cancellationToken);
     }
 

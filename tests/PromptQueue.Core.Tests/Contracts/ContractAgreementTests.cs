@@ -19,7 +19,7 @@ public sealed class ContractAgreementTests
 {
     private const string ComponentPrefix = "PromptJob";
 
-    private static readonly string RepoRoot = FindRepoRoot();
+    private static readonly string RepoRoot = Repository.Root;
     private static readonly string FixtureDirectory = Path.Combine(RepoRoot, "tests", "PromptQueue.Core.Tests", "Fixtures", "contract");
     private static readonly string SchemaPath = Path.Combine(RepoRoot, "schemas", "prompt-job.v1.schema.json");
     private static readonly string OpenApiPath = Path.Combine(RepoRoot, "src", "PromptQueue.Http", "openapi.json");
@@ -392,19 +392,6 @@ public sealed class ContractAgreementTests
         }
 
         return StrictUtf8.GetBytes(root.ToJsonString(Relaxed));
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Functions.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Functions.sln not found above " + AppContext.BaseDirectory);
     }
 
     private sealed record Fixture(byte[] Payload, bool Valid, string? SchemaCannotExpress);

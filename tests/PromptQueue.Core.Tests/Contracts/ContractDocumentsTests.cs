@@ -8,7 +8,7 @@ namespace PromptQueue.Core.Tests.Contracts;
 /// <summary>The schema file and the samples are documentation; these tests keep them true to the code.</summary>
 public sealed class ContractDocumentsTests
 {
-    private static readonly string RepoRoot = FindRepoRoot();
+    private static readonly string RepoRoot = Repository.Root;
 
     [Fact]
     public void Schema_Properties_MatchTheContractFieldsAndLimits()
@@ -120,17 +120,4 @@ public sealed class ContractDocumentsTests
     private static IEnumerable<string> WireNames(Type type) =>
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Select(p => p.GetCustomAttribute<System.Text.Json.Serialization.JsonPropertyNameAttribute>()?.Name ?? JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name));
-
-    private static string FindRepoRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Functions.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Functions.sln not found above " + AppContext.BaseDirectory);
-    }
 }

@@ -10,7 +10,7 @@ public sealed partial class StorageReadmeTests
 {
     private const BindingFlags AnyMember = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance;
 
-    private static readonly string Readme = File.ReadAllText(Path.Combine(FindRepoRoot(), "src", "PromptQueue.Core", "Storage", "README.md"));
+    private static readonly string Readme = File.ReadAllText(Path.Combine(Repository.Root, "src", "PromptQueue.Core", "Storage", "README.md"));
 
     private static readonly Type[] Types = [.. typeof(JobStore).Assembly.GetTypes(), .. typeof(PromptJob).Assembly.GetTypes()];
 
@@ -77,17 +77,4 @@ public sealed partial class StorageReadmeTests
 
     [GeneratedRegex(@"`(?<name>[A-Z][A-Za-z0-9.]*)`")]
     private static partial Regex CodeSpan();
-
-    private static string FindRepoRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Functions.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Functions.sln not found above " + AppContext.BaseDirectory);
-    }
 }
