@@ -105,6 +105,7 @@ param openRouterReferer string = ''
 param openRouterTitle string = 'PromptQueue'
 
 @minValue(1)
+@maxValue(10000)
 @description('Requests per minute the shared budget allows across all instances (Budget__RequestsPerMinute); OpenRouter free models allow 20.')
 param requestsPerMinute int = 20
 

@@ -37,9 +37,12 @@ internal sealed class PromptQueueRun(Workload workload, string storage, string n
         var listener = new QueueListenerOptions();
         return new Dictionary<string, string?>
         {
-            ["Budget:RequestsPerMinute"] = Text(workload.EquivalentRequestsPerRealMinute),
+            // The account's rule over one simulated minute; the simulator tells X-RateLimit-Limit per real minute,
+            // which the budget turns back into calls per its window.
+            ["Budget:RequestsPerMinute"] = Text(workload.RequestsPerMinute),
+            ["Budget:Window"] = Text(workload.SimulatedMinute),
             ["Budget:RequestsPerDay"] = Text(10_000_000),
-            ["Budget:SpacingMargin"] = Text(workload.Scaled(budget.SpacingMargin)),
+            ["Budget:WindowMargin"] = Text(workload.Scaled(budget.WindowMargin)),
             ["Budget:MaxInlineWait"] = Text(workload.MaxInlineWait ?? workload.Scaled(budget.MaxInlineWait)),
             ["Budget:DeferralSpread"] = Text(workload.Scaled(budget.DeferralSpread)),
             // The listener refuses less than 50 ms.

@@ -17,8 +17,14 @@ public sealed record BudgetView
     /// <summary>The per-minute limit in force: the configured one, or a lower one OpenRouter reported today.</summary>
     public required int RequestsPerMinute { get; init; }
 
-    /// <summary>How many requests could still start in the next 60 seconds, given the even spacing and any block.</summary>
+    /// <summary>How many requests could start at once now: the per-minute limit less the busier of the last window and the reserved next one.</summary>
     public required int RequestsRemainingThisMinute { get; init; }
+
+    /// <summary>Requests started in the last 60 seconds (plus the window margin), by every instance and host.</summary>
+    public int RequestsStartedLastMinute { get; init; }
+
+    /// <summary>Slots reserved ahead by deferred jobs, each counted in today's requests already.</summary>
+    public int RequestsReserved { get; init; }
 
     /// <summary>The earliest moment the next request may start.</summary>
     public required DateTimeOffset NextSlotAt { get; init; }

@@ -3,7 +3,7 @@ namespace PromptQueue.Core.Budget;
 /// <summary>Why the budget holds a request back.</summary>
 public enum BudgetWait
 {
-    /// <summary>The next even-spaced slot is further away than a worker waits inline.</summary>
+    /// <summary>The per-minute window is full until further away than a worker waits inline.</summary>
     Spacing,
 
     /// <summary>A per-minute 429 blocks requests until the reset it named.</summary>
@@ -22,5 +22,8 @@ public abstract record BudgetDecision;
 /// <summary>A request may start at <paramref name="SlotAt"/>, which is now or a few seconds away; the slot is spent.</summary>
 public sealed record BudgetGranted(DateTimeOffset SlotAt) : BudgetDecision;
 
-/// <summary>No slot soon: come back at <paramref name="Until"/>. Nothing was spent.</summary>
-public sealed record BudgetDeferred(DateTimeOffset Until, BudgetWait Reason, string Detail) : BudgetDecision;
+/// <summary>
+/// No slot soon: come back at <paramref name="Until"/>. When <paramref name="Reserved"/>, that slot is the job's own
+/// and counted in the day already; otherwise nothing was spent.
+/// </summary>
+public sealed record BudgetDeferred(DateTimeOffset Until, BudgetWait Reason, string Detail, bool Reserved = false) : BudgetDecision;

@@ -8,7 +8,8 @@ public sealed class BudgetOptions
     public const string SectionName = "Budget";
 
     /// <summary>Requests per minute across the whole account (OpenRouter's free tier: 20).</summary>
-    [Range(1, 100_000)]
+    /// <remarks>At most 10,000: the budget keeps every start of the last minute, and one Table entity holds that many.</remarks>
+    [Range(1, 10_000)]
     public int RequestsPerMinute { get; set; } = 20;
 
     /// <summary>Requests per UTC day: 50 on the free tier, 1000 once 10 credits have been bought.</summary>
@@ -16,16 +17,44 @@ public sealed class BudgetOptions
     public int RequestsPerDay { get; set; } = 50;
 
     /// <summary>
-    /// Added to every gap between two requests. Requests are spaced exactly 60 s / rate apart by our clock, but reach
-    /// OpenRouter's fixed minute windows a few milliseconds early or late; a small margin keeps a late request from
-    /// landing in the same window as twenty others.
+    /// The span <see cref="RequestsPerMinute"/> counts over: one minute, as OpenRouter's limits are. Only tests and
+    /// benchmarks that run time faster set it shorter, with the limit per that span.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Added once to the window: a request may start when fewer than the per-minute limit started in the last 60 s
+    /// (<see cref="Window"/>) plus this. Our clock is not the provider's, and a request reaches it a little after it starts; the margin keeps
+    /// the first request of a window and the first of the next one more than 60 s apart as the provider sees them.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
-    public TimeSpan SpacingMargin { get; set; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan WindowMargin { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// The smallest gap between two requests; zero (the default) lets up to the per-minute limit start at once on an
+    /// idle account. Set it for providers that refuse bursts: 60 s / rate spreads every minute's requests evenly.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan MinimumGap { get; set; } = TimeSpan.Zero;
 
     /// <summary>A worker whose slot is at most this far away waits for it; a later slot re-queues the job instead.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
     public TimeSpan MaxInlineWait { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How far ahead a deferred job may reserve its slot. A job whose slot is further off (a long backlog on a small
+    /// daily limit) reserves nothing and asks again when it comes back, so the budget row stays small.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan ReservationHorizon { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long a reserved slot waits for its job after its time. A job that has not come back by then (its worker
+    /// died, or the host polls late) loses the slot to others and asks again when it does come back.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan ReservationGrace { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
     /// The most jitter a deferred job gets after its earliest possible slot (it gets at most as much as it waited), so a

@@ -5,14 +5,23 @@ namespace PromptQueue.Core.Budget;
 
 /// <summary>The budget's arithmetic, free of storage and clocks, so every rule is tested with plain values.</summary>
 /// <remarks>
-/// Requests are spaced evenly with GCRA: one "next slot" time advanced by 60 s / rate per request. Even spacing keeps
-/// any 60-second window, wherever it falls, at or below the per-minute limit, so OpenRouter's own fixed windows never
-/// see a burst. A per-UTC-day counter enforces the daily limit exactly, to the last request.
+/// The per-minute limit is the account's own rule, kept exactly: a request may start when fewer than the limit started
+/// in the last 60 s (plus <see cref="BudgetOptions.WindowMargin"/>, once per window). The budget keeps a log of those
+/// starts, so an idle account admits a burst up to the limit at once, a backlog runs at the limit per window, and any
+/// 60-second window, wherever it falls (a sliding one, or the provider's fixed minutes), holds at most the limit. A
+/// deferred job reserves its future slot in the same log and comes back to it. A per-UTC-day counter enforces the daily
+/// limit exactly, to the last request.
 /// </remarks>
 public static class BudgetRules
 {
     /// <summary>Used when a per-minute 429 names no reset: OpenRouter's windows are one minute long.</summary>
     private static readonly TimeSpan DefaultBlock = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// A job deferred to a reserved slot is sent back this much ahead of it (the queue rounds delays up to whole
+    /// seconds), and waits inline for the slot itself, so that it starts on time.
+    /// </summary>
+    public static readonly TimeSpan ReservationLead = TimeSpan.FromSeconds(1);
 
     public static string DayOf(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
@@ -28,11 +37,80 @@ public static class BudgetRules
             Math.Min(options.RequestsPerDay, state.LearnedRequestsPerDay ?? int.MaxValue));
     }
 
-    /// <summary>The gap between two requests at the given rate.</summary>
-    public static TimeSpan Spacing(int perMinute, BudgetOptions options)
+    /// <summary>A job's name in the start log: a short fingerprint of its id, enough to find its reservation.</summary>
+    /// <remarks>Two jobs that share one (1 in 4 billion) would only swap reservations, never make an extra call.</remarks>
+    public static string HolderOf(string jobId) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(jobId)))[..8];
+
+    /// <summary>
+    /// The earliest moment from <paramref name="from"/> at which one more request may start without any window of the
+    /// account's rule holding more than <paramref name="perMinute"/>, and without coming closer than the minimum gap
+    /// to any start in the log.
+    /// </summary>
+    /// <remarks>
+    /// A new start at t breaks the rule exactly when it and some <paramref name="perMinute"/> consecutive starts of the
+    /// log fit inside one window: when those starts span less than a window, t is barred from the open interval
+    /// (last - window, first + window). The answer is the first moment outside every such interval.
+    /// </remarks>
+    public static DateTimeOffset EarliestStart(StartLog starts, DateTimeOffset from, int perMinute, BudgetOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(starts);
+        ArgumentNullException.ThrowIfNull(options);
+        var window = options.Window + options.WindowMargin;
+        var barred = new List<(DateTimeOffset From, DateTimeOffset To)>();
+        for (var first = 0; first + perMinute - 1 < starts.Count; first++)
+        {
+            var (earliest, latest) = (starts[first].At, starts[first + perMinute - 1].At);
+            if (latest - earliest < window)
+            {
+                barred.Add((latest - window, earliest + window));
+            }
+        }
+
+        if (options.MinimumGap > TimeSpan.Zero)
+        {
+            barred.AddRange(starts.Select(s => (s.At - options.MinimumGap, s.At + options.MinimumGap)));
+        }
+
+        var at = from;
+        foreach (var (barredFrom, barredTo) in barred.OrderBy(b => b.From))
+        {
+            if (barredFrom >= at)
+            {
+                break;
+            }
+
+            if (barredTo > at)
+            {
+                at = barredTo;
+            }
+        }
+
+        return at;
+    }
+
+    /// <summary>
+    /// The budget with what no longer counts taken out: starts older than a window, and reserved slots whose job did
+    /// not come back within <see cref="BudgetOptions.ReservationGrace"/>, which go back to the day's count.
+    /// </summary>
+    public static BudgetState Tidy(BudgetState current, DateTimeOffset now, BudgetOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return TimeSpan.FromMinutes(1) / perMinute + options.SpacingMargin;
+        var state = RollOver(current, now);
+        var windowStart = now - options.Window - options.WindowMargin;
+        var lapsed = state.Starts.Count(s => s.Reserved && s.At < now - options.ReservationGrace && DayOf(s.At) == state.Day);
+        var kept = state.Starts.Where(s => s.Reserved ? s.At >= now - options.ReservationGrace : s.At > windowStart);
+        return kept.Equals(state.Starts) ? state : state with { Starts = kept, DayUsed = Math.Max(0, state.DayUsed - lapsed) };
+    }
+
+    /// <summary>
+    /// The budget row written by a version that spaced requests evenly (it kept only the next slot): read as if the
+    /// last minute had been full up to that slot, so the first burst after an upgrade cannot exceed the limit.
+    /// </summary>
+    public static StartLog FromSpacedSlot(DateTimeOffset nextSlotAt, int perMinute, TimeSpan window)
+    {
+        var spacing = window / perMinute;
+        return StartLog.Of(Enumerable.Range(1, perMinute).Select(k => new BudgetStart(CeilingToMillisecond(nextSlotAt - spacing * k))));
     }
 
     /// <summary>Starts a new day's count when the UTC day has changed; today's lessons expire with it.</summary>
@@ -46,13 +124,17 @@ public static class BudgetRules
     }
 
     /// <summary>
-    /// Decides on one request. A grant comes with the new state to write (the slot is spent only if that write
-    /// succeeds); a deferral changes nothing.
+    /// Decides on one request for the job <paramref name="holder"/> names (null: a call of no job, which never
+    /// reserves). A grant spends a start now or a few seconds ahead; a deferral may reserve the job's future slot, or
+    /// reserve nothing. <c>NewState</c> is what to write, null when nothing changed; the decision holds only if that
+    /// write succeeds.
     /// </summary>
-    public static (BudgetDecision Decision, BudgetState? NewState) Decide(BudgetState current, DateTimeOffset now, BudgetOptions options)
+    public static (BudgetDecision Decision, BudgetState? NewState) Decide(BudgetState current, DateTimeOffset now, BudgetOptions options, string? holder = null)
     {
+        ArgumentNullException.ThrowIfNull(current);
         ArgumentNullException.ThrowIfNull(options);
-        var state = RollOver(current, now);
+        var tidy = Tidy(current, now, options);
+        var state = tidy;
         if (state.PausedUntil > now)
         {
             return (new BudgetDeferred(state.PausedUntil.Value, BudgetWait.Paused, state.PauseReason ?? "paused"), null);
@@ -64,26 +146,81 @@ public static class BudgetRules
             return (new BudgetDeferred(state.DayBlockedUntil.Value, BudgetWait.DailyLimit, "OpenRouter reported the daily limit reached"), null);
         }
 
+        if (holder is not null && state.Starts.FirstOrDefault(s => s.Reserved && s.Holder == holder) is { Reserved: true } reservation)
+        {
+            // The job's own slot: it starts then without competing again, unless a 429 learned since blocks it or the
+            // job came back after its slot (starting late could crowd the next window), when the slot is given up.
+            var ownWait = options.MaxInlineWait > 2 * ReservationLead ? options.MaxInlineWait : 2 * ReservationLead;
+            var blocked = state.BlockedUntil > reservation.At;
+            if (!blocked && reservation.At >= now && reservation.At - now <= ownWait)
+            {
+                var used = state.Starts.Without(s => s == reservation).With(reservation with { Reserved = false });
+                return (new BudgetGranted(reservation.At), state with { Starts = used });
+            }
+
+            if (!blocked && reservation.At > now)
+            {
+                return (new BudgetDeferred(reservation.At, BudgetWait.Spacing, Reserved(reservation.At, perMinute), Reserved: true), null);
+            }
+
+            state = state with { Starts = state.Starts.Without(s => s == reservation), DayUsed = Math.Max(0, state.DayUsed - 1) };
+        }
+
+        var changed = state == current ? null : state;
         if (state.DayUsed >= perDay)
         {
-            return (new BudgetDeferred(NextUtcMidnight(now), BudgetWait.DailyLimit, $"all {perDay} requests of {state.Day} are spent"), null);
+            return (new BudgetDeferred(NextUtcMidnight(now), BudgetWait.DailyLimit, $"all {perDay} requests of {state.Day} are spent"), changed);
         }
 
-        var slot = Latest(now, state.NextSlotAt, state.BlockedUntil);
-        if (slot - now > options.MaxInlineWait)
-        {
-            var reason = state.BlockedUntil >= slot ? BudgetWait.BlockedUntilReset : BudgetWait.Spacing;
-            return (new BudgetDeferred(slot, reason, $"next free slot at {slot:HH:mm:ss} UTC ({perMinute}/min)"), null);
-        }
-
+        // Rounded up to what the log stores, so the start granted is the start kept, to the millisecond.
+        var slot = CeilingToMillisecond(EarliestStart(state.Starts, Latest(now, state.BlockedUntil), perMinute, options));
+        var reason = state.BlockedUntil >= slot ? BudgetWait.BlockedUntilReset : BudgetWait.Spacing;
         if (DayOf(slot) != state.Day)
         {
             // A slot past midnight belongs to tomorrow's count; take it tomorrow, so no day ever counts short.
-            return (new BudgetDeferred(slot, BudgetWait.Spacing, "next free slot is in the next UTC day"), null);
+            return (new BudgetDeferred(slot, BudgetWait.Spacing, "next free slot is in the next UTC day"), changed);
         }
 
-        var spent = state with { NextSlotAt = slot + Spacing(perMinute, options), DayUsed = state.DayUsed + 1 };
-        return (new BudgetGranted(slot), spent);
+        if (slot - now <= options.MaxInlineWait)
+        {
+            return (new BudgetGranted(slot), state with { Starts = state.Starts.With(new BudgetStart(slot, holder)), DayUsed = state.DayUsed + 1 });
+        }
+
+        if (holder is not null && slot - now <= options.ReservationHorizon)
+        {
+            var reserved = state with { Starts = state.Starts.With(new BudgetStart(slot, holder, Reserved: true)), DayUsed = state.DayUsed + 1 };
+            return (new BudgetDeferred(slot, reason, Reserved(slot, perMinute), Reserved: true), reserved);
+        }
+
+        return (new BudgetDeferred(slot, reason, $"next free slot at {slot:HH:mm:ss} UTC ({perMinute}/min)"), changed);
+    }
+
+    private static string Reserved(DateTimeOffset slot, int perMinute) => $"reserved the slot at {slot:HH:mm:ss.fff} UTC ({perMinute}/min)";
+
+    /// <summary>
+    /// What a receiver of new work should do: hold off until <c>HoldUntil</c> (no request could start within the
+    /// longest inline wait before then), and be polling again by <c>WakeAt</c>, when a reserved slot's job is due back.
+    /// The daily limit holds nothing back: a paid fallback, or jobs on models the budget does not meter, may still run.
+    /// </summary>
+    public static (DateTimeOffset? HoldUntil, DateTimeOffset? WakeAt) ReceiveAdvice(BudgetState current, DateTimeOffset now, BudgetOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var state = Tidy(current, now, options);
+        var wakeAt = state.Starts.Where(s => s.Reserved && s.At - ReservationLead > now).Select(s => (DateTimeOffset?)(s.At - ReservationLead)).FirstOrDefault();
+        if (state.PausedUntil > now)
+        {
+            return (state.PausedUntil, wakeAt);
+        }
+
+        var (perMinute, perDay) = Limits(state, options);
+        if (state.DayUsed >= perDay || state.DayBlockedUntil > now)
+        {
+            return (null, wakeAt);
+        }
+
+        var opening = EarliestStart(state.Starts, Latest(now, state.BlockedUntil), perMinute, options);
+        var holdUntil = Earliest(opening - options.MaxInlineWait, wakeAt);
+        return (holdUntil > now ? holdUntil : null, wakeAt);
     }
 
     /// <summary>
@@ -109,11 +246,13 @@ public static class BudgetRules
             : null;
     }
 
-    /// <summary>Gives back a request of <paramref name="day"/> that was granted and never made.</summary>
-    public static BudgetState ReturnSlot(BudgetState current, string day, DateTimeOffset now)
+    /// <summary>Gives back a request granted at <paramref name="slotAt"/> (to <paramref name="holder"/>) and never made.</summary>
+    public static BudgetState ReturnSlot(BudgetState current, DateTimeOffset slotAt, string? holder, DateTimeOffset now)
     {
+        ArgumentNullException.ThrowIfNull(current);
         var state = RollOver(current, now);
-        return state.Day == day && state.DayUsed > 0 ? state with { DayUsed = state.DayUsed - 1 } : state;
+        var starts = state.Starts.Without(s => s.At == slotAt && s.Holder == holder && !s.Reserved);
+        return state.Day == DayOf(slotAt) && state.DayUsed > 0 ? state with { Starts = starts, DayUsed = state.DayUsed - 1 } : state with { Starts = starts };
     }
 
     /// <summary>What a platform 429 teaches every instance: a block until its reset, and perhaps a lower limit.</summary>
@@ -134,7 +273,9 @@ public static class BudgetRules
                 };
 
             case RetryReason.RateLimitedPerMinute or RetryReason.RateLimited:
-                var minuteLimit = info?.Limit is > 0 and var perMinute && perMinute < Limits(state, options).PerMinute ? perMinute : state.LearnedRequestsPerMinute;
+                // X-RateLimit-Limit counts per minute; the budget counts per its window, which is a minute but in tests.
+                var perWindow = info?.Limit is > 0 and var perMinute ? Math.Max(1, (int)(perMinute * (options.Window / TimeSpan.FromMinutes(1)))) : 0;
+                var minuteLimit = perWindow > 0 && perWindow < Limits(state, options).PerMinute ? perWindow : state.LearnedRequestsPerMinute;
                 var blockedUntil = info?.ResetsAt ?? (rateLimited.RetryAfter is { } after ? now + after : now + DefaultBlock);
                 return state with
                 {
@@ -174,6 +315,15 @@ public static class BudgetRules
     /// <summary>A short, one-way fingerprint of an API key: enough to tell keys apart, never enough to recover one.</summary>
     public static string? KeyFingerprint(string? apiKey) =>
         string.IsNullOrEmpty(apiKey) ? null : Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(apiKey)))[..12];
+
+    /// <summary>The moment rounded up to a whole millisecond, as the start log stores it.</summary>
+    private static DateTimeOffset CeilingToMillisecond(DateTimeOffset instant)
+    {
+        var extra = instant.Ticks % TimeSpan.TicksPerMillisecond;
+        return extra == 0 ? instant : instant.AddTicks(TimeSpan.TicksPerMillisecond - extra);
+    }
+
+    private static DateTimeOffset Earliest(DateTimeOffset first, DateTimeOffset? other) => other < first ? other.Value : first;
 
     /// <summary>The latest of the given moments, ignoring those not set.</summary>
     internal static DateTimeOffset Latest(DateTimeOffset first, params DateTimeOffset?[] others)

@@ -9,8 +9,11 @@ public sealed record BudgetState
 
     public int DayUsed { get; init; }
 
-    /// <summary>The earliest moment the next request may start (GCRA's theoretical arrival time).</summary>
-    public DateTimeOffset? NextSlotAt { get; init; }
+    /// <summary>
+    /// The starts that still count against the per-minute limit: every request of the last window, and the slots
+    /// reserved ahead for deferred jobs. <see cref="DayUsed"/> counts both.
+    /// </summary>
+    public StartLog Starts { get; init; } = StartLog.Empty;
 
     /// <summary>No request before this: a per-minute 429 named its reset.</summary>
     public DateTimeOffset? BlockedUntil { get; init; }

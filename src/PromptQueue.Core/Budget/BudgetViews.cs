@@ -8,16 +8,21 @@ public static class BudgetViews
     public static BudgetView From(BudgetState current, DateTimeOffset now, BudgetOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var state = BudgetRules.RollOver(current, now);
+        var state = BudgetRules.Tidy(current, now, options);
         var (perMinute, perDay) = BudgetRules.Limits(state, options);
         var paused = state.PausedUntil > now;
         var dayBlocked = state.DayBlockedUntil > now;
         var remainingToday = dayBlocked ? 0 : Math.Max(0, perDay - state.DayUsed);
-        var nextSlot = BudgetRules.Latest(now, state.NextSlotAt, state.BlockedUntil, paused ? state.PausedUntil : null, dayBlocked ? state.DayBlockedUntil : null);
+        var nextSlot = BudgetRules.Latest(
+            BudgetRules.EarliestStart(state.Starts, BudgetRules.Latest(now, state.BlockedUntil), perMinute, options),
+            paused ? state.PausedUntil : null,
+            dayBlocked ? state.DayBlockedUntil : null);
 
-        // Requests start one spacing apart from the next slot on; count those that fall inside the coming minute.
-        var windowEnd = now + TimeSpan.FromMinutes(1);
-        var thisMinute = nextSlot >= windowEnd ? 0 : 1 + (int)((windowEnd - nextSlot - TimeSpan.FromTicks(1)) / BudgetRules.Spacing(perMinute, options));
+        // A burst now must fit both the window just past and the one ahead, which reserved slots already fill in part.
+        var window = options.Window + options.WindowMargin;
+        var lastMinute = state.Starts.Count(s => s.At > now - window && s.At <= now);
+        var nextMinute = state.Starts.Count(s => s.At >= now && s.At < now + window);
+        var thisMinute = nextSlot > now ? 0 : Math.Max(0, perMinute - Math.Max(lastMinute, nextMinute));
         return new BudgetView
         {
             Day = state.Day,
@@ -25,7 +30,9 @@ public static class BudgetViews
             RequestsPerDay = perDay,
             RequestsRemainingToday = remainingToday,
             RequestsPerMinute = perMinute,
-            RequestsRemainingThisMinute = Math.Min(Math.Min(thisMinute, perMinute), remainingToday),
+            RequestsRemainingThisMinute = Math.Min(thisMinute, remainingToday),
+            RequestsStartedLastMinute = lastMinute,
+            RequestsReserved = state.Starts.Count(s => s.Reserved),
             NextSlotAt = nextSlot,
             Paused = paused,
             PausedUntil = paused ? state.PausedUntil : null,

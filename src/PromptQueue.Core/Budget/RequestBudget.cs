@@ -25,16 +25,20 @@ public sealed partial class RequestBudget(
     public bool Meters(string model) => _options.Meters(model);
 
     /// <summary>
-    /// Spends a slot now or a few seconds ahead, or says when to come back. It never waits for a slot itself; it only
-    /// pauses a few milliseconds between writes that lost a race with another instance (see <see cref="OptimisticConcurrency"/>).
+    /// Spends a slot now or a few seconds ahead for the job <paramref name="jobId"/>, or says when to come back: at
+    /// the slot reserved for it, when the decision says so. It never waits for a slot itself; it only pauses a few
+    /// milliseconds between writes that lost a race with another instance (see <see cref="OptimisticConcurrency"/>).
     /// </summary>
-    public async Task<BudgetDecision> AcquireAsync(CancellationToken cancellationToken)
+    /// <param name="jobId">The job that will make the call; null for a call of no job, which never reserves a slot.</param>
+    /// <param name="cancellationToken">Stops the reads and writes.</param>
+    public async Task<BudgetDecision> AcquireAsync(string? jobId, CancellationToken cancellationToken)
     {
+        var holder = jobId is null ? null : BudgetRules.HolderOf(jobId);
         return await OptimisticConcurrency.UpdateAsync(
             async ct =>
             {
                 var (state, version) = await store.ReadAsync(ct);
-                var (decision, spent) = BudgetRules.Decide(BudgetRules.ForKey(state, _key), time.GetUtcNow(), _options);
+                var (decision, spent) = BudgetRules.Decide(BudgetRules.ForKey(state, _key), time.GetUtcNow(), _options, holder);
                 // A failed write means another instance took the slot between our read and write: read again.
                 return spent is null || await store.TryWriteAsync(spent, version, ct)
                     ? ConcurrencyStep.Done<BudgetDecision>(decision)
@@ -44,7 +48,7 @@ public sealed partial class RequestBudget(
             () =>
             {
                 LogContended(MaxTries);
-                return new BudgetDeferred(time.GetUtcNow() + BudgetRules.Spacing(_options.RequestsPerMinute, _options), BudgetWait.Spacing, "the budget is heavily contended");
+                return new BudgetDeferred(time.GetUtcNow() + _options.Window / _options.RequestsPerMinute, BudgetWait.Spacing, "the budget is heavily contended");
             },
             cancellationToken);
     }
@@ -54,7 +58,7 @@ public sealed partial class RequestBudget(
     /// <see cref="BudgetRules.HeldBack"/>), the call must not go out: the slot is given back to the day's count and the
     /// caller is told when to come back. Null when the call may start.
     /// </summary>
-    public async Task<BudgetDeferred?> RecheckAsync(BudgetGranted granted, CancellationToken cancellationToken)
+    public async Task<BudgetDeferred?> RecheckAsync(BudgetGranted granted, string? jobId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(granted);
         var now = time.GetUtcNow();
@@ -63,9 +67,16 @@ public sealed partial class RequestBudget(
             return null;
         }
 
-        var day = BudgetRules.DayOf(granted.SlotAt);
-        await UpdateAsync(state => BudgetRules.ReturnSlot(state, day, time.GetUtcNow()), cancellationToken);
+        var holder = jobId is null ? null : BudgetRules.HolderOf(jobId);
+        await UpdateAsync(state => BudgetRules.ReturnSlot(state, granted.SlotAt, holder, time.GetUtcNow()), cancellationToken);
         return held;
+    }
+
+    /// <summary>Whether a receiver of new work should hold off, and when it must poll again; see <see cref="BudgetRules.ReceiveAdvice"/>.</summary>
+    public async Task<(DateTimeOffset? HoldUntil, DateTimeOffset? WakeAt)> ReceiveAdviceAsync(CancellationToken cancellationToken)
+    {
+        var (state, _) = await store.ReadAsync(cancellationToken);
+        return BudgetRules.ReceiveAdvice(BudgetRules.ForKey(state, _key), time.GetUtcNow(), _options);
     }
 
     /// <summary>Shares a platform 429 with every instance: a block until its reset, and a lower limit if it names one.</summary>

@@ -10,7 +10,17 @@ public sealed class TableBudgetStore : IBudgetStore
     /// <summary>The budget table's one partition: a row per account; see <c>src/PromptQueue.Core/Storage/README.md</c>.</summary>
     private const string PartitionKey = "budget";
 
+    /// <summary>A Table string property holds at most 32K characters; a longer log goes on in Starts1, Starts2 and so on.</summary>
+    private const int StartsChunk = 30_000;
+
+    /// <summary>The property the versions that spaced requests evenly kept their next slot in, read once on upgrade.</summary>
+    private const string LegacyNextSlotAt = "NextSlotAt";
+
     private readonly TableClient _table;
+
+    private readonly int _perMinute;
+
+    private readonly TimeSpan _window;
 
     /// <summary>The account's row: <see cref="BudgetOptions.Account"/>.</summary>
     private readonly string _account;
@@ -21,6 +31,8 @@ public sealed class TableBudgetStore : IBudgetStore
         ArgumentNullException.ThrowIfNull(options);
         _table = tables.GetTableClient(options.Value.Table);
         _account = options.Value.Account;
+        _perMinute = options.Value.RequestsPerMinute;
+        _window = options.Value.Window;
     }
 
     public Task EnsureCreatedAsync(CancellationToken cancellationToken) => _table.CreateIfNotExistsAsync(cancellationToken);
@@ -38,7 +50,7 @@ public sealed class TableBudgetStore : IBudgetStore
         {
             Day = entity.GetString(nameof(BudgetState.Day)) ?? "",
             DayUsed = entity.GetInt32(nameof(BudgetState.DayUsed)) ?? 0,
-            NextSlotAt = entity.GetDateTimeOffset(nameof(BudgetState.NextSlotAt)),
+            Starts = ReadStarts(entity),
             BlockedUntil = entity.GetDateTimeOffset(nameof(BudgetState.BlockedUntil)),
             DayBlockedUntil = entity.GetDateTimeOffset(nameof(BudgetState.DayBlockedUntil)),
             LearnedRequestsPerMinute = entity.GetInt32(nameof(BudgetState.LearnedRequestsPerMinute)),
@@ -57,7 +69,6 @@ public sealed class TableBudgetStore : IBudgetStore
         {
             [nameof(BudgetState.Day)] = state.Day,
             [nameof(BudgetState.DayUsed)] = state.DayUsed,
-            [nameof(BudgetState.NextSlotAt)] = state.NextSlotAt,
             [nameof(BudgetState.BlockedUntil)] = state.BlockedUntil,
             [nameof(BudgetState.DayBlockedUntil)] = state.DayBlockedUntil,
             [nameof(BudgetState.LearnedRequestsPerMinute)] = state.LearnedRequestsPerMinute,
@@ -67,6 +78,7 @@ public sealed class TableBudgetStore : IBudgetStore
             [nameof(BudgetState.PausedKey)] = state.PausedKey,
         };
 
+        WriteStarts(entity, state.Starts.Serialize());
         try
         {
             if (version is null)
@@ -84,6 +96,31 @@ public sealed class TableBudgetStore : IBudgetStore
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
             return false;
+        }
+    }
+
+    private StartLog ReadStarts(TableEntity entity)
+    {
+        if (!entity.ContainsKey(nameof(BudgetState.Starts)))
+        {
+            return entity.GetDateTimeOffset(LegacyNextSlotAt) is { } nextSlotAt ? BudgetRules.FromSpacedSlot(nextSlotAt, _perMinute, _window) : StartLog.Empty;
+        }
+
+        var text = new System.Text.StringBuilder(entity.GetString(nameof(BudgetState.Starts)));
+        for (var chunk = 1; entity.GetString(nameof(BudgetState.Starts) + chunk) is { } more; chunk++)
+        {
+            text.Append(more);
+        }
+
+        return StartLog.Parse(text.ToString());
+    }
+
+    private static void WriteStarts(TableEntity entity, string serialized)
+    {
+        entity[nameof(BudgetState.Starts)] = serialized.Length <= StartsChunk ? serialized : serialized[..StartsChunk];
+        for (var (chunk, offset) = (1, StartsChunk); offset < serialized.Length; chunk++, offset += StartsChunk)
+        {
+            entity[nameof(BudgetState.Starts) + chunk] = serialized.Substring(offset, Math.Min(StartsChunk, serialized.Length - offset));
         }
     }
 }

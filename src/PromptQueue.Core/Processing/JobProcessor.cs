@@ -361,11 +361,16 @@ public sealed partial class JobProcessor(
     private async Task<(ChatOutcome? Chat, ChatRequest? Request, JobProcessingResult? Deferred)> CallModelAsync(JobRecord record, ClaimLease lease, ChatRequest request, CancellationToken cancellationToken)
     {
         // Any free model in the chain may serve the call and spend a free request, so any one of them meters it.
-        var slot = request.AllModels.Any(budget.Meters) ? await budget.AcquireAsync(cancellationToken) : null;
+        var slot = request.AllModels.Any(budget.Meters) ? await budget.AcquireAsync(record.JobId, cancellationToken) : null;
         if (slot is BudgetDeferred { Reason: BudgetWait.DailyLimit } && FallbackFor(request) is { } paid)
         {
             LogFallback(record.JobId, request.Model, paid.Model, "today's free requests are spent");
             request = paid;
+        }
+        else if (slot is BudgetDeferred { Reserved: true } reserved)
+        {
+            // The job owns that slot: it comes back just ahead of it, waits for it inline, and competes no more.
+            return (null, null, await WaitAsync(record, reserved.Until, reserved.Reason.ToWaitReason(), null, cancellationToken, BudgetRules.ReservationLead));
         }
         else if (slot is BudgetDeferred deferred)
         {
@@ -378,7 +383,7 @@ public sealed partial class JobProcessor(
 
             // A 429 learned by another call while this one waited blocks it too: it would only be refused, and spend
             // one of the day's requests at the provider.
-            if (await budget.RecheckAsync(granted, cancellationToken) is { } held)
+            if (await budget.RecheckAsync(granted, record.JobId, cancellationToken) is { } held)
             {
                 return (null, null, await WaitAsync(record, Spread(held.Until), held.Reason.ToWaitReason(), null, cancellationToken));
             }
@@ -712,11 +717,17 @@ public sealed partial class JobProcessor(
         return await WaitAsync(record, Spread(until), WaitReason.AccountProblem, error, cancellationToken);
     }
 
-    private async Task<JobProcessingResult> WaitAsync(JobRecord record, DateTimeOffset until, WaitReason reason, ProviderError? error, CancellationToken cancellationToken)
+    /// <param name="record">The claimed job.</param>
+    /// <param name="until">When the job is due again.</param>
+    /// <param name="reason">Why it waits.</param>
+    /// <param name="error">The provider's error that made it wait, if any.</param>
+    /// <param name="cancellationToken">Stops the writes.</param>
+    /// <param name="early">How much ahead of <paramref name="until"/> its message arrives (it must be under <see cref="EarlyArrivalTolerance"/>).</param>
+    private async Task<JobProcessingResult> WaitAsync(JobRecord record, DateTimeOffset until, WaitReason reason, ProviderError? error, CancellationToken cancellationToken, TimeSpan early = default)
     {
         // The message goes out before the status changes: if the write below fails, the job is still Running
         // with a claim, and that message will find it and take it over once the claim lapses.
-        await queue.SendAsync(record.JobId, until - time.GetUtcNow(), cancellationToken);
+        await queue.SendAsync(record.JobId, until - early - time.GetUtcNow(), cancellationToken);
         var heldUntil = record.ClaimedUntil;
         JobLifecycle.MarkWaiting(record, until, reason, error);
         if (!await StoreWhileClaimedAsync(record, NoTexts, heldUntil, cancellationToken))

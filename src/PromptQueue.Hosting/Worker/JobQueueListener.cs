@@ -4,6 +4,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PromptQueue.Core;
+using PromptQueue.Core.Budget;
+using PromptQueue.Core.OpenRouter;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
 
@@ -17,6 +19,8 @@ public sealed partial class JobQueueListener(
     QueueServiceClient queues,
     JobQueueClient jobQueue,
     JobProcessor processor,
+    RequestBudget budget,
+    IOptions<OpenRouterOptions> openRouter,
     IOptions<QueueListenerOptions> listenerOptions,
     IOptions<PromptQueueOptions> options,
     TimeProvider time,
@@ -67,9 +71,17 @@ public sealed partial class JobQueueListener(
 
         // The claim on a running job outlasts any model call, so a message stays hidden while its job runs.
         await Task.WhenAll(
-            _poller.PollAsync(Polling(jobQueue.Client, _listener.Concurrency), HandleJobMessageAsync, stoppingToken, _stopNow.Token),
+            _poller.PollAsync(Polling(jobQueue.Client, _listener.Concurrency) with { Advice = JobAdvice() }, HandleJobMessageAsync, stoppingToken, _stopNow.Token),
             _poller.PollAsync(Polling(PoisonQueue, 1), HandlePoisonMessageAsync, stoppingToken, _stopNow.Token));
     }
+
+    /// <summary>
+    /// The budget's word on taking more jobs: while no request could start within the longest inline wait, a backlog
+    /// stays on the queue instead of going through receive, claim, defer and re-send. Only when the default model is
+    /// metered: a worker of paid models has no free-tier window to wait for.
+    /// </summary>
+    private Func<CancellationToken, Task<(DateTimeOffset? HoldUntil, DateTimeOffset? WakeAt)>>? JobAdvice() =>
+        budget.Meters(openRouter.Value.DefaultModel) ? budget.ReceiveAdviceAsync : null;
 
     private QueuePolling Polling(QueueClient queue, int concurrency) =>
         new(queue, concurrency, QueuePoller.ProcessingVisibility, _listener.MaxPollingInterval);

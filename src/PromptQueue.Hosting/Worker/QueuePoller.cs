@@ -12,7 +12,16 @@ namespace PromptQueue.Hosting.Worker;
 /// Functions host does with its trigger's messages, so a long job's message never reappears under a live worker.
 /// </param>
 /// <param name="MaxPollingInterval">Longest pause between polls of an empty queue.</param>
-public sealed record QueuePolling(QueueClient Queue, int Concurrency, TimeSpan Visibility, TimeSpan MaxPollingInterval);
+/// <param name="Advice">
+/// Asked before every receive: hold off taking messages until <c>HoldUntil</c> (their work could not start before
+/// then), and poll again by <c>WakeAt</c> however long the queue has been empty. Null: always receive.
+/// </param>
+public sealed record QueuePolling(
+    QueueClient Queue,
+    int Concurrency,
+    TimeSpan Visibility,
+    TimeSpan MaxPollingInterval,
+    Func<CancellationToken, Task<(DateTimeOffset? HoldUntil, DateTimeOffset? WakeAt)>>? Advice = null);
 
 /// <summary>
 /// The standalone host's receive loop for any queue, standing in for the Functions queue trigger: it keeps up to a
@@ -64,6 +73,18 @@ public sealed partial class QueuePoller(TimeProvider time, ILogger logger)
                 wanted++;
             }
 
+            var (holdUntil, wakeAt) = await AdviseAsync(polling, stopping);
+            var now = time.GetUtcNow();
+            if (holdUntil > now)
+            {
+                // Nothing received could start before then: leave the messages to the queue instead of taking them only
+                // to put them back. Look again at least every polling interval, as what holds them may change.
+                free.Release(wanted);
+                await DelayAsync(Shortest(holdUntil.Value - now, polling.MaxPollingInterval), stopping);
+                idle = MinPollingInterval;
+                continue;
+            }
+
             var messages = await ReceiveAsync(polling, wanted, stopping);
             if (messages.Length < wanted)
             {
@@ -72,8 +93,10 @@ public sealed partial class QueuePoller(TimeProvider time, ILogger logger)
 
             if (messages.Length == 0)
             {
-                await DelayAsync(idle, stopping);
-                idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, polling.MaxPollingInterval.Ticks));
+                // A message known to be due (a deferred job's reserved slot) is not left waiting for the idle backoff.
+                var wakeIn = wakeAt - time.GetUtcNow();
+                await DelayAsync(wakeIn > TimeSpan.Zero ? Shortest(idle, wakeIn.Value) : idle, stopping);
+                idle = wakeIn > TimeSpan.Zero && wakeIn < idle ? MinPollingInterval : TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, polling.MaxPollingInterval.Ticks));
                 continue;
             }
 
@@ -105,6 +128,31 @@ public sealed partial class QueuePoller(TimeProvider time, ILogger logger)
                 await leased.DisposeAsync();
                 free.Release();
             }
+        }
+    }
+
+    private static TimeSpan Shortest(TimeSpan first, TimeSpan second) => first < second ? first : second;
+
+    private async Task<(DateTimeOffset? HoldUntil, DateTimeOffset? WakeAt)> AdviseAsync(QueuePolling polling, CancellationToken stopping)
+    {
+        if (polling.Advice is not { } advice)
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            return await advice(stopping);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The advice saves work; without it the messages are taken as usual, and their handlers cope.
+            LogAdviceFailed(ex, polling.Queue.Name);
+            return (null, null);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return (null, null);
         }
     }
 
@@ -149,6 +197,9 @@ public sealed partial class QueuePoller(TimeProvider time, ILogger logger)
 
     [LoggerMessage(LogLevel.Warning, "Keeping message {MessageId} hidden failed; it may reappear while it is handled")]
     internal partial void LogRenewalFailed(Exception exception, string messageId);
+
+    [LoggerMessage(LogLevel.Warning, "Asking whether to receive from queue {Queue} failed; receiving anyway")]
+    private partial void LogAdviceFailed(Exception exception, string queue);
 
     [LoggerMessage(LogLevel.Warning, "Polling queue {Queue} failed; retrying")]
     private partial void LogPollFailed(Exception exception, string queue);

@@ -5,7 +5,7 @@ namespace PromptQueue.Core.Tests.Budget;
 public sealed class BudgetViewsTests
 {
     private static readonly DateTimeOffset Now = new(2026, 3, 14, 15, 9, 26, TimeSpan.Zero);
-    private static readonly BudgetOptions Options = new() { RequestsPerMinute = 20, RequestsPerDay = 50, SpacingMargin = TimeSpan.FromMilliseconds(100) };
+    private static readonly BudgetOptions Options = new() { RequestsPerMinute = 20, RequestsPerDay = 50, WindowMargin = TimeSpan.FromMilliseconds(500) };
 
     [Fact]
     public void From_UnusedBudget_HasTheWholeDayAndMinuteLeft()
@@ -21,16 +21,31 @@ public sealed class BudgetViewsTests
     }
 
     [Fact]
-    public void From_NextSlotHalfAMinuteAway_CountsTheSlotsLeftInTheMinute()
+    public void From_SomeStartsInTheLastMinuteAndSomeReserved_CountsWhatCouldStartNow()
     {
-        // Arrange: slots 3.1 s apart from 30 s on: 30.0, 33.1, ... 57.9 s.
-        var state = new BudgetState { Day = "2026-03-14", DayUsed = 12, NextSlotAt = Now.AddSeconds(30) };
+        // Arrange: 12 starts in the last minute (one just out of it), and 3 slots reserved for the next one.
+        var past = Enumerable.Range(0, 13).Select(i => new BudgetStart(Now.AddSeconds(-60.4 + i * 4)));
+        var reserved = Enumerable.Range(0, 3).Select(i => new BudgetStart(Now.AddSeconds(20 + i), $"job{i}", Reserved: true));
+        var state = new BudgetState { Day = "2026-03-14", DayUsed = 16, Starts = StartLog.Of([new BudgetStart(Now.AddSeconds(-61)), .. past, .. reserved]) };
+
+        // Act
+        var view = BudgetViews.From(state, Now, Options);
+
+        // Assert: 20 less the busier window (the 13 just past) leaves 7; the day has 50 - 16.
+        Assert.Equal((7, 34, 13, 3, Now), (view.RequestsRemainingThisMinute, view.RequestsRemainingToday, view.RequestsStartedLastMinute, view.RequestsReserved, view.NextSlotAt));
+    }
+
+    [Fact]
+    public void From_WindowFull_ShowsNoneLeftAndTheSlotTheWindowFreesNext()
+    {
+        // Arrange: twenty starts, the first 10 s ago.
+        var state = new BudgetState { Day = "2026-03-14", DayUsed = 20, Starts = StartLog.Of(Enumerable.Range(0, 20).Select(i => new BudgetStart(Now.AddSeconds(-10 + i * 0.5)))) };
 
         // Act
         var view = BudgetViews.From(state, Now, Options);
 
         // Assert
-        Assert.Equal((10, 38), (view.RequestsRemainingThisMinute, view.RequestsRemainingToday));
+        Assert.Equal((0, Now.AddSeconds(50.5)), (view.RequestsRemainingThisMinute, view.NextSlotAt));
     }
 
     [Fact]

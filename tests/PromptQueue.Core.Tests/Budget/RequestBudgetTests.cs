@@ -14,127 +14,272 @@ public sealed class RequestBudgetTests
     private readonly InMemoryBudgetStore _store = new();
 
     [Fact]
-    public async Task AcquireAsync_RequestsOneAfterAnother_AreSpacedSixtySecondsOverTheRate()
+    public async Task AcquireAsync_IdleAccount_GrantsABurstUpToTheLimitAtOnceAndTheNextAWindowLater()
     {
         // Arrange
-        var budget = Budget(new BudgetOptions { RequestsPerMinute = 20, SpacingMargin = TimeSpan.Zero });
-        var slots = new List<DateTimeOffset>();
-
-        // Act: each caller waits for its slot, as the processor does, then the next one asks.
-        for (var i = 0; i < 5; i++)
-        {
-            var granted = Assert.IsType<BudgetGranted>(await budget.AcquireAsync(CancellationToken.None));
-            slots.Add(granted.SlotAt);
-            _time.SetUtcNow(granted.SlotAt);
-        }
-
-        // Assert
-        Assert.Equal(Enumerable.Range(0, 5).Select(i => Start.AddSeconds(3 * i)), slots);
-    }
-
-    [Fact]
-    public async Task AcquireAsync_BurstAtOneInstant_GrantsNearSlotsAndDefersTheRestWithoutSpending()
-    {
-        // Arrange
-        var budget = Budget(new BudgetOptions { RequestsPerMinute = 20, SpacingMargin = TimeSpan.Zero, MaxInlineWait = TimeSpan.FromSeconds(10) });
+        var budget = Budget(new BudgetOptions { RequestsPerMinute = 20, WindowMargin = TimeSpan.FromMilliseconds(500) });
 
         // Act
         var decisions = new List<BudgetDecision>();
-        for (var i = 0; i < 6; i++)
+        for (var i = 0; i < 21; i++)
         {
-            decisions.Add(await budget.AcquireAsync(CancellationToken.None));
+            decisions.Add(await budget.AcquireAsync(null, CancellationToken.None));
         }
 
-        // Assert: slots 0, 3, 6 and 9 s are close enough to wait for; 12 s is not.
-        Assert.Equal([Start, Start.AddSeconds(3), Start.AddSeconds(6), Start.AddSeconds(9)], decisions.OfType<BudgetGranted>().Select(g => g.SlotAt));
-        var deferred = decisions.OfType<BudgetDeferred>().ToList();
-        Assert.Equal(2, deferred.Count);
-        Assert.All(deferred, d => Assert.Equal((Start.AddSeconds(12), BudgetWait.Spacing), (d.Until, d.Reason)));
-        Assert.Equal(4, (await budget.ReadAsync(CancellationToken.None)).DayUsed);
+        // Assert: twenty start now; the 21st must wait until the first is a window (plus the margin, once) behind.
+        Assert.All(decisions.Take(20), d => Assert.Equal(Start, Assert.IsType<BudgetGranted>(d).SlotAt));
+        Assert.Equal(new BudgetDeferred(Start.AddSeconds(60.5), BudgetWait.Spacing, "next free slot at 10:01:00 UTC (20/min)"), decisions[20]);
+        Assert.Equal(20, (await budget.ReadAsync(CancellationToken.None)).DayUsed);
     }
 
     [Fact]
-    public async Task AcquireAsync_SpacingMargin_WidensEveryGap()
+    public async Task AcquireAsync_LongBacklog_RunsAtTheLimitPerWindowAndNoWindowHoldsMore()
+    {
+        // Arrange: every caller waits for its slot, however far, so the grants show the pace itself.
+        var margin = TimeSpan.FromMilliseconds(250);
+        var budget = Budget(new BudgetOptions { RequestsPerMinute = 5, RequestsPerDay = 1000, WindowMargin = margin, MaxInlineWait = TimeSpan.FromMinutes(5) });
+        var slots = new List<DateTimeOffset>();
+
+        // Act: 23 requests asked at uneven moments.
+        for (var i = 0; i < 23; i++)
+        {
+            var granted = Assert.IsType<BudgetGranted>(await budget.AcquireAsync(null, CancellationToken.None));
+            slots.Add(granted.SlotAt);
+            _time.Advance(TimeSpan.FromSeconds(i % 3 * 7));
+        }
+
+        // Assert: any six consecutive starts span at least a window, and each window's five start as early as that allows.
+        var window = TimeSpan.FromMinutes(1) + margin;
+        Assert.All(Enumerable.Range(0, slots.Count - 5), i => Assert.True(slots[i + 5] - slots[i] >= window, $"starts {i} and {i + 5} are {slots[i + 5] - slots[i]} apart"));
+        Assert.Equal(slots[0] + window, slots[5]);
+        Assert.Equal(slots[15] + window, slots[20]);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_MinimumGapSet_SpacesEveryStartAndStillKeepsTheWindow()
     {
         // Arrange
-        var budget = Budget(new BudgetOptions { RequestsPerMinute = 20, SpacingMargin = TimeSpan.FromMilliseconds(100) });
+        var budget = Budget(new BudgetOptions { RequestsPerMinute = 20, WindowMargin = TimeSpan.FromMilliseconds(500), MinimumGap = TimeSpan.FromSeconds(3), MaxInlineWait = TimeSpan.FromMinutes(5) });
+        var slots = new List<DateTimeOffset>();
 
         // Act
-        var first = Assert.IsType<BudgetGranted>(await budget.AcquireAsync(CancellationToken.None));
-        var second = Assert.IsType<BudgetGranted>(await budget.AcquireAsync(CancellationToken.None));
+        for (var i = 0; i < 22; i++)
+        {
+            slots.Add(Assert.IsType<BudgetGranted>(await budget.AcquireAsync(null, CancellationToken.None)).SlotAt);
+        }
 
-        // Assert
-        Assert.Equal(TimeSpan.FromMilliseconds(3100), second.SlotAt - first.SlotAt);
+        // Assert: 0, 3, ... 57 s; then the window's rule (the first start plus 60.5 s) outweighs the gap, once.
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => Start.AddSeconds(3 * i)), slots.Take(20));
+        Assert.Equal([Start.AddSeconds(60.5), Start.AddSeconds(63.5)], slots.Skip(20));
     }
 
     [Fact]
-    public async Task AcquireAsync_TwoClientsRaceOnOneStore_NeverShareASlot()
+    public async Task AcquireAsync_TwoClientsRaceOnOneStore_NeverShareTheLastStartOfAWindow()
     {
-        // Arrange: client B writes between client A's read and A's write.
-        var options = new BudgetOptions { RequestsPerMinute = 20, SpacingMargin = TimeSpan.Zero };
+        // Arrange: client B writes between client A's read and A's write; the window admits one.
+        var options = new BudgetOptions { RequestsPerMinute = 1, WindowMargin = TimeSpan.Zero };
         var clientA = Budget(options);
         var clientB = Budget(options);
         BudgetDecision? fromB = null;
-        _store.BeforeWrite = async () => fromB = await clientB.AcquireAsync(CancellationToken.None);
+        _store.BeforeWrite = async () => fromB = await clientB.AcquireAsync(null, CancellationToken.None);
 
         // Act
-        var fromA = await clientA.AcquireAsync(CancellationToken.None);
+        var fromA = await clientA.AcquireAsync(null, CancellationToken.None);
 
-        // Assert: B got the first slot, A lost its write, read again and got the next one.
+        // Assert: B got the start, A lost its write, read again and was told to wait for the next window.
         Assert.Equal(Start, Assert.IsType<BudgetGranted>(fromB).SlotAt);
-        Assert.Equal(Start.AddSeconds(3), Assert.IsType<BudgetGranted>(fromA).SlotAt);
+        Assert.Equal(Start.AddMinutes(1), Assert.IsType<BudgetDeferred>(fromA).Until);
         Assert.Equal(1, _store.Conflicts);
-        Assert.Equal(2, (await clientA.ReadAsync(CancellationToken.None)).DayUsed);
+        Assert.Equal(1, (await clientA.ReadAsync(CancellationToken.None)).DayUsed);
     }
 
     [Fact]
-    public async Task AcquireAsync_ManyClientsConcurrently_GrantEachSlotOnceAndCountEveryGrant()
+    public async Task AcquireAsync_ManyClientsConcurrently_KeepTheWindowAndCountEveryGrant()
     {
         // Arrange
-        var options = new BudgetOptions { RequestsPerMinute = 60, RequestsPerDay = 1000, SpacingMargin = TimeSpan.Zero, MaxInlineWait = TimeSpan.FromMinutes(5) };
+        var options = new BudgetOptions { RequestsPerMinute = 7, RequestsPerDay = 1000, WindowMargin = TimeSpan.Zero, MaxInlineWait = TimeSpan.FromMinutes(5) };
         var clients = Enumerable.Range(0, 4).Select(_ => Budget(options)).ToList();
 
         // Act
-        var decisions = await Task.WhenAll(Enumerable.Range(0, 100).Select(i => Task.Run(() => clients[i % 4].AcquireAsync(CancellationToken.None))));
+        var decisions = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(() => clients[i % 4].AcquireAsync(null, CancellationToken.None))));
 
         // Assert
         var slots = decisions.OfType<BudgetGranted>().Select(g => g.SlotAt).Order().ToList();
-        Assert.Equal(slots.Count, slots.Distinct().Count());
-        Assert.All(slots.Zip(slots.Skip(1)), pair => Assert.True(pair.Second - pair.First >= TimeSpan.FromSeconds(1)));
+        Assert.All(Enumerable.Range(0, Math.Max(0, slots.Count - 7)), i => Assert.True(slots[i + 7] - slots[i] >= TimeSpan.FromMinutes(1)));
         Assert.Equal(slots.Count, (await clients[0].ReadAsync(CancellationToken.None)).DayUsed);
-        Assert.True(slots.Count >= 100 - decisions.OfType<BudgetDeferred>().Count());
+        Assert.Equal(40, slots.Count + decisions.OfType<BudgetDeferred>().Count());
+        Assert.True(slots.Count >= 35, $"only {slots.Count} of 40 granted within five minutes");
+    }
+
+    [Fact]
+    public async Task AcquireAsync_WindowFullForAJob_ReservesItsSlotAndCountsItInTheDay()
+    {
+        // Arrange: two starts a minute, both spent.
+        var budget = Budget(new BudgetOptions { RequestsPerMinute = 2, WindowMargin = TimeSpan.FromMilliseconds(500) });
+        await budget.AcquireAsync("job-a", CancellationToken.None);
+        await budget.AcquireAsync("job-b", CancellationToken.None);
+
+        // Act
+        var decisions = new List<BudgetDecision>();
+        foreach (var job in new[] { "job-c", "job-d", "job-e" })
+        {
+            decisions.Add(await budget.AcquireAsync(job, CancellationToken.None));
+        }
+
+        // Assert: each deferred job owns a definite slot, the next window's two and then the one after.
+        Assert.Equal(
+            [(Start.AddSeconds(60.5), true), (Start.AddSeconds(60.5), true), (Start.AddSeconds(121), true)],
+            decisions.Select(d => (Assert.IsType<BudgetDeferred>(d).Until, ((BudgetDeferred)d).Reserved)));
+        var state = await budget.ReadAsync(CancellationToken.None);
+        Assert.Equal((5, 3), (state.DayUsed, state.Starts.Count(s => s.Reserved)));
+    }
+
+    [Fact]
+    public async Task AcquireAsync_JobBackForItsReservation_StartsThereAndNewcomersCannotTakeIt()
+    {
+        // Arrange: job-c holds the only slot of the next window.
+        var budget = Budget(new BudgetOptions { RequestsPerMinute = 1, WindowMargin = TimeSpan.FromMilliseconds(500) });
+        await budget.AcquireAsync("job-a", CancellationToken.None);
+        var reserved = Assert.IsType<BudgetDeferred>(await budget.AcquireAsync("job-c", CancellationToken.None));
+        _time.SetUtcNow(reserved.Until - BudgetRules.ReservationLead);
+
+        // Act: a newcomer asks first, then job-c comes back.
+        var newcomer = await budget.AcquireAsync("job-x", CancellationToken.None);
+        var back = await budget.AcquireAsync("job-c", CancellationToken.None);
+
+        // Assert
+        Assert.Equal(Start.AddSeconds(121), Assert.IsType<BudgetDeferred>(newcomer).Until);
+        Assert.Equal(reserved.Until, Assert.IsType<BudgetGranted>(back).SlotAt);
+        var state = await budget.ReadAsync(CancellationToken.None);
+        Assert.Equal((3, 1), (state.DayUsed, state.Starts.Count(s => s.Reserved)));
+    }
+
+    [Fact]
+    public async Task AcquireAsync_ReservationItsJobNeverClaims_IsReleasedToOthersAfterTheGrace()
+    {
+        // Arrange: job-c reserved the next window's slot and its worker died.
+        var options = new BudgetOptions { RequestsPerMinute = 1, WindowMargin = TimeSpan.Zero, ReservationGrace = TimeSpan.FromSeconds(15) };
+        var budget = Budget(options);
+        await budget.AcquireAsync("job-a", CancellationToken.None);
+        var reserved = Assert.IsType<BudgetDeferred>(await budget.AcquireAsync("job-c", CancellationToken.None));
+
+        // Act: just within the grace the slot is still held; just past it, a newcomer gets a start at once.
+        _time.SetUtcNow(reserved.Until + options.ReservationGrace - TimeSpan.FromMilliseconds(1));
+        var withinGrace = await budget.AcquireAsync(null, CancellationToken.None);
+        _time.SetUtcNow(reserved.Until + options.ReservationGrace + TimeSpan.FromMilliseconds(1));
+        var pastGrace = await budget.AcquireAsync("job-y", CancellationToken.None);
+
+        // Assert: the lapsed reservation went back to the day's count, so the day counts only the calls made.
+        Assert.IsType<BudgetDeferred>(withinGrace);
+        Assert.Equal(_time.GetUtcNow(), Assert.IsType<BudgetGranted>(pastGrace).SlotAt);
+        var state = await budget.ReadAsync(CancellationToken.None);
+        Assert.Equal((2, 0), (state.DayUsed, state.Starts.Count(s => s.Reserved)));
+    }
+
+    [Fact]
+    public async Task AcquireAsync_JobBackLateForItsReservation_TakesTheNextSlotTheWindowAllows()
+    {
+        // Arrange: job-c's slot is at 60 s; it comes back at 62 s. Starting late in its old place could crowd the window
+        // after it, so it asks again, and its old count moves with it.
+        var budget = Budget(new BudgetOptions { RequestsPerMinute = 1, WindowMargin = TimeSpan.Zero });
+        await budget.AcquireAsync("job-a", CancellationToken.None);
+        var reserved = Assert.IsType<BudgetDeferred>(await budget.AcquireAsync("job-c", CancellationToken.None));
+        _time.SetUtcNow(reserved.Until.AddSeconds(2));
+
+        // Act
+        var back = await budget.AcquireAsync("job-c", CancellationToken.None);
+
+        // Assert
+        Assert.Equal(_time.GetUtcNow(), Assert.IsType<BudgetGranted>(back).SlotAt);
+        var state = await budget.ReadAsync(CancellationToken.None);
+        Assert.Equal((2, 0), (state.DayUsed, state.Starts.Count(s => s.Reserved)));
+    }
+
+    [Fact]
+    public async Task AcquireAsync_ReservedJobBackWhileA429Blocks_GivesUpItsSlotAndReservesOneAfterTheBlock()
+    {
+        // Arrange: job-c holds the slot at 60 s; a 429 then blocks everything until 90 s.
+        var budget = Budget(new BudgetOptions { RequestsPerMinute = 1, WindowMargin = TimeSpan.Zero });
+        await budget.AcquireAsync("job-a", CancellationToken.None);
+        var reserved = Assert.IsType<BudgetDeferred>(await budget.AcquireAsync("job-c", CancellationToken.None));
+        var error = new ProviderError(429, "429", "Rate limit exceeded: free-models-per-min.", "rate_limit_exceeded", null, null);
+        await budget.LearnAsync(new ChatRetryLater(RetryReason.RateLimitedPerMinute, error, null, new RateLimitInfo(1, 0, Start.AddSeconds(90))), CancellationToken.None);
+        _time.SetUtcNow(reserved.Until - BudgetRules.ReservationLead);
+
+        // Act
+        var back = await budget.AcquireAsync("job-c", CancellationToken.None);
+
+        // Assert
+        var deferred = Assert.IsType<BudgetDeferred>(back);
+        Assert.Equal((Start.AddSeconds(90), BudgetWait.BlockedUntilReset, true), (deferred.Until, deferred.Reason, deferred.Reserved));
+        var state = await budget.ReadAsync(CancellationToken.None);
+        Assert.Equal((2, 1), (state.DayUsed, state.Starts.Count(s => s.Reserved)));
+    }
+
+    [Fact]
+    public async Task AcquireAsync_ReservationBeyondTheHorizon_IsNotMadeAndNothingIsSpent()
+    {
+        // Arrange
+        var budget = Budget(new BudgetOptions { RequestsPerMinute = 1, WindowMargin = TimeSpan.Zero, ReservationHorizon = TimeSpan.FromSeconds(30) });
+        await budget.AcquireAsync("job-a", CancellationToken.None);
+
+        // Act
+        var decision = await budget.AcquireAsync("job-c", CancellationToken.None);
+
+        // Assert
+        Assert.Equal((Start.AddMinutes(1), false), (Assert.IsType<BudgetDeferred>(decision).Until, ((BudgetDeferred)decision).Reserved));
+        Assert.Equal(1, (await budget.ReadAsync(CancellationToken.None)).DayUsed);
+    }
+
+    [Fact]
+    public async Task ReceiveAdviceAsync_WindowFullAndASlotReserved_HoldsUntilTheInlineWaitReachesTheOpeningAndWakesForTheReservation()
+    {
+        // Arrange: two starts a minute, both spent; one of 10:01:00's is reserved for job-c.
+        var budget = Budget(new BudgetOptions { RequestsPerMinute = 2, WindowMargin = TimeSpan.Zero, MaxInlineWait = TimeSpan.FromSeconds(10) });
+        var idle = await budget.ReceiveAdviceAsync(CancellationToken.None);
+        await budget.AcquireAsync("job-a", CancellationToken.None);
+        await budget.AcquireAsync("job-b", CancellationToken.None);
+        await budget.AcquireAsync("job-c", CancellationToken.None);
+
+        // Act
+        var full = await budget.ReceiveAdviceAsync(CancellationToken.None);
+
+        // Assert: nothing to hold on an idle account; a full one is worth polling 10 s before job-c's slot, and job-c
+        // is due back a second before it.
+        Assert.Equal((null, null), idle);
+        Assert.Equal((Start.AddSeconds(50), Start.AddSeconds(59)), full);
     }
 
     [Fact]
     public async Task LearnAsync_PerMinute429WithResetAndLowerLimit_BlocksUntilResetThenUsesTheLowerRate()
     {
         // Arrange: the real per-minute 429 shape reports a limit of 16 and a reset 40 s away.
-        var budget = Budget(new BudgetOptions { RequestsPerMinute = 20, SpacingMargin = TimeSpan.Zero });
+        var budget = Budget(new BudgetOptions { RequestsPerMinute = 20, WindowMargin = TimeSpan.Zero });
         var reset = Start.AddSeconds(40);
         var error = new ProviderError(429, "429", "Rate limit exceeded: free-models-per-min. ", "rate_limit_exceeded", null, null);
 
         // Act
         await budget.LearnAsync(new ChatRetryLater(RetryReason.RateLimitedPerMinute, error, null, new RateLimitInfo(16, 0, reset)), CancellationToken.None);
-        var whileBlocked = await budget.AcquireAsync(CancellationToken.None);
+        var whileBlocked = await budget.AcquireAsync(null, CancellationToken.None);
         _time.SetUtcNow(reset);
-        var first = await budget.AcquireAsync(CancellationToken.None);
-        var second = await budget.AcquireAsync(CancellationToken.None);
+        var first = await budget.AcquireAsync(null, CancellationToken.None);
+        var second = await budget.AcquireAsync(null, CancellationToken.None);
 
         // Assert
         Assert.Equal(new BudgetDeferred(reset, BudgetWait.BlockedUntilReset, "next free slot at 10:00:40 UTC (16/min)"), whileBlocked);
         Assert.Equal(reset, Assert.IsType<BudgetGranted>(first).SlotAt);
-        Assert.Equal(reset.AddSeconds(3.75), Assert.IsType<BudgetGranted>(second).SlotAt);
+        Assert.Equal(reset, Assert.IsType<BudgetGranted>(second).SlotAt);
     }
 
     [Fact]
     public async Task RecheckAsync_NothingLearnedSinceTheGrant_LetsTheCallStartAndKeepsTheCount()
     {
         // Arrange
-        var budget = Budget(new BudgetOptions { RequestsPerMinute = 20, SpacingMargin = TimeSpan.Zero });
-        var granted = Assert.IsType<BudgetGranted>(await budget.AcquireAsync(CancellationToken.None));
+        var budget = Budget(new BudgetOptions { RequestsPerMinute = 20, WindowMargin = TimeSpan.Zero });
+        var granted = Assert.IsType<BudgetGranted>(await budget.AcquireAsync(null, CancellationToken.None));
 
         // Act
-        var held = await budget.RecheckAsync(granted, CancellationToken.None);
+        var held = await budget.RecheckAsync(granted, null, CancellationToken.None);
 
         // Assert
         Assert.Null(held);
@@ -145,12 +290,12 @@ public sealed class RequestBudgetTests
     public async Task RecheckAsync_PausedSinceTheGrant_HoldsTheCallUntilThePauseEndsAndGivesTheRequestBack()
     {
         // Arrange: the account was refused (a 401 elsewhere) after this slot was granted.
-        var budget = Budget(new BudgetOptions { RequestsPerMinute = 20, SpacingMargin = TimeSpan.Zero });
-        var granted = Assert.IsType<BudgetGranted>(await budget.AcquireAsync(CancellationToken.None));
+        var budget = Budget(new BudgetOptions { RequestsPerMinute = 20, WindowMargin = TimeSpan.Zero });
+        var granted = Assert.IsType<BudgetGranted>(await budget.AcquireAsync(null, CancellationToken.None));
         await budget.PauseAsync(Start.AddMinutes(5), "the key was refused", keyAtFault: false, CancellationToken.None);
 
         // Act
-        var held = await budget.RecheckAsync(granted, CancellationToken.None);
+        var held = await budget.RecheckAsync(granted, null, CancellationToken.None);
 
         // Assert
         Assert.Equal((Start.AddMinutes(5), BudgetWait.Paused), (held!.Until, held.Reason));
@@ -166,7 +311,7 @@ public sealed class RequestBudgetTests
 
         // Act
         await budget.LearnAsync(new ChatRetryLater(RetryReason.RateLimitedPerDay, error, null, new RateLimitInfo(50, 0, null)), CancellationToken.None);
-        var decision = await budget.AcquireAsync(CancellationToken.None);
+        var decision = await budget.AcquireAsync(null, CancellationToken.None);
 
         // Assert
         var deferred = Assert.IsType<BudgetDeferred>(decision);
@@ -185,7 +330,7 @@ public sealed class RequestBudgetTests
         await budget.LearnAsync(new ChatRetryLater(RetryReason.UpstreamRateLimited, error, null, null), CancellationToken.None);
 
         // Assert
-        Assert.IsType<BudgetGranted>(await budget.AcquireAsync(CancellationToken.None));
+        Assert.IsType<BudgetGranted>(await budget.AcquireAsync(null, CancellationToken.None));
         Assert.Equal(1, _store.Writes);
     }
 
@@ -194,16 +339,16 @@ public sealed class RequestBudgetTests
     {
         // Arrange
         _time.SetUtcNow(new DateTimeOffset(2026, 11, 25, 23, 0, 0, TimeSpan.Zero));
-        var budget = Budget(new BudgetOptions { RequestsPerMinute = 20, RequestsPerDay = 3, SpacingMargin = TimeSpan.Zero });
+        var budget = Budget(new BudgetOptions { RequestsPerMinute = 20, RequestsPerDay = 3, WindowMargin = TimeSpan.Zero });
         for (var i = 0; i < 3; i++)
         {
-            _time.SetUtcNow(Assert.IsType<BudgetGranted>(await budget.AcquireAsync(CancellationToken.None)).SlotAt);
+            _time.SetUtcNow(Assert.IsType<BudgetGranted>(await budget.AcquireAsync(null, CancellationToken.None)).SlotAt);
         }
 
         // Act
-        var spent = await budget.AcquireAsync(CancellationToken.None);
+        var spent = await budget.AcquireAsync(null, CancellationToken.None);
         _time.SetUtcNow(new DateTimeOffset(2026, 11, 26, 0, 0, 1, TimeSpan.Zero));
-        var nextDay = await budget.AcquireAsync(CancellationToken.None);
+        var nextDay = await budget.AcquireAsync(null, CancellationToken.None);
 
         // Assert
         var deferred = Assert.IsType<BudgetDeferred>(spent);
@@ -216,17 +361,17 @@ public sealed class RequestBudgetTests
     [Fact]
     public async Task AcquireAsync_SlotFallsAfterMidnight_IsLeftForTomorrowsCount()
     {
-        // Arrange: the next slot is at 00:00:01 while the clock still reads 23:59:58.
+        // Arrange: one start a minute, spent at 23:59:58; the next slot is at 00:00:58.
         _time.SetUtcNow(new DateTimeOffset(2026, 11, 25, 23, 59, 58, TimeSpan.Zero));
-        var budget = Budget(new BudgetOptions { RequestsPerMinute = 20, SpacingMargin = TimeSpan.Zero });
-        await budget.AcquireAsync(CancellationToken.None);
+        var budget = Budget(new BudgetOptions { RequestsPerMinute = 1, WindowMargin = TimeSpan.Zero, MaxInlineWait = TimeSpan.FromMinutes(5) });
+        await budget.AcquireAsync(null, CancellationToken.None);
 
         // Act
-        var decision = await budget.AcquireAsync(CancellationToken.None);
+        var decision = await budget.AcquireAsync(null, CancellationToken.None);
 
         // Assert
         var deferred = Assert.IsType<BudgetDeferred>(decision);
-        Assert.Equal(new DateTimeOffset(2026, 11, 26, 0, 0, 1, TimeSpan.Zero), deferred.Until);
+        Assert.Equal(new DateTimeOffset(2026, 11, 26, 0, 0, 58, TimeSpan.Zero), deferred.Until);
         Assert.Equal(1, (await budget.ReadAsync(CancellationToken.None)).DayUsed);
     }
 
@@ -240,9 +385,9 @@ public sealed class RequestBudgetTests
 
         // Act
         await budget.PauseAsync(until, "HTTP 401: invalid key", keyAtFault: false, CancellationToken.None);
-        var duringPause = await other.AcquireAsync(CancellationToken.None);
+        var duringPause = await other.AcquireAsync(null, CancellationToken.None);
         _time.SetUtcNow(until);
-        var afterPause = await other.AcquireAsync(CancellationToken.None);
+        var afterPause = await other.AcquireAsync(null, CancellationToken.None);
 
         // Assert
         Assert.Equal(new BudgetDeferred(until, BudgetWait.Paused, "HTTP 401: invalid key"), duringPause);
@@ -260,8 +405,8 @@ public sealed class RequestBudgetTests
 
         // Act
         await wrong.PauseAsync(until, "HTTP 401: User not found", keyAtFault: true, CancellationToken.None);
-        var withWrongKey = await sameWrong.AcquireAsync(CancellationToken.None);
-        var withFixedKey = await fixedKey.AcquireAsync(CancellationToken.None);
+        var withWrongKey = await sameWrong.AcquireAsync(null, CancellationToken.None);
+        var withFixedKey = await fixedKey.AcquireAsync(null, CancellationToken.None);
         var afterFix = await sameWrong.ReadAsync(CancellationToken.None);
 
         // Assert: the fixed key runs at once, and its write lifts the pause for everyone.

@@ -70,7 +70,7 @@ public sealed class BatchDispatcherTests(AzuriteFixture azurite)
         // Arrange: two hosts with their own service providers on the same storage, and a budget that lets all items go.
         await using var first = await TestApp.StartAsync(azurite, settings =>
         {
-            settings["Budget:RequestsPerMinute"] = "100000";
+            settings["Budget:RequestsPerMinute"] = "10000";
             settings["Budget:RequestsPerDay"] = "1000000";
         });
         await using var second = await TestApp.StartAsync(azurite, settings =>

@@ -14,7 +14,7 @@ public sealed class BatchExportTests(AzuriteFixture azurite)
         // Arrange: 1,050 items (eleven pages), all released; every seventh finished.
         await using var app = await TestApp.StartAsync(azurite, settings =>
         {
-            settings["Budget:RequestsPerMinute"] = "100000";
+            settings["Budget:RequestsPerMinute"] = "10000";
             settings["Budget:RequestsPerDay"] = "1000000";
         });
         var batchId = await app.SubmitBatchAsync(BatchTestKit.Jsonl(1050));

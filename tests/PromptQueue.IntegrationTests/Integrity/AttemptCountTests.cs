@@ -52,9 +52,17 @@ public sealed class AttemptCountTests(AzuriteFixture azurite)
     [Fact]
     public async Task Process_StopWhileWaitingInlineForAGrantedSlot_CountsNoCall()
     {
-        // Arrange: the first job takes this moment's slot, so the second's slot is seconds away on a clock that waits.
+        // Arrange: one start a minute, which the first job takes, so the second's slot is a minute away on a clock that
+        // waits, within its inline wait.
         var clock = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
-        await using var app = await TestApp.StartAsync(azurite, configureServices: services => services.AddSingleton<TimeProvider>(clock));
+        await using var app = await TestApp.StartAsync(
+            azurite,
+            settings =>
+            {
+                settings["Budget:RequestsPerMinute"] = "1";
+                settings["Budget:MaxInlineWait"] = "00:02:00";
+            },
+            configureServices: services => services.AddSingleton<TimeProvider>(clock));
         await app.SubmitAsync("""{"prompt":"first"}""");
         Assert.Equal(JobOutcome.Completed, (await app.ProcessNextAsync()).Outcome);
         var second = await app.SubmitAsync("""{"prompt":"second"}""");

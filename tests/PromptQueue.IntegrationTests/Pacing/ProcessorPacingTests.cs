@@ -41,11 +41,19 @@ public sealed class ProcessorPacingTests(AzuriteFixture azurite)
     [Fact]
     public async Task Run_429LearnedWhileTheJobWaitsForItsGrantedSlot_HoldsTheCallBackAndGivesTheSlotBack()
     {
-        // Arrange: one slot spent now, so the job is granted the next one, three seconds on, and waits for it inline.
+        // Arrange: one start a minute, spent now, so the job is granted the next one, a minute on, and waits for it inline.
         var clock = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
-        await using var app = await TestApp.StartAsync(azurite, s => s["Budget:RequestsPerMinute"] = "20", configureServices: services => services.AddSingleton<TimeProvider>(clock));
+        await using var app = await TestApp.StartAsync(
+            azurite,
+            s =>
+            {
+                s["Budget:RequestsPerMinute"] = "1";
+                s["Budget:WindowMargin"] = "00:00:00";
+                s["Budget:MaxInlineWait"] = "00:02:00";
+            },
+            configureServices: services => services.AddSingleton<TimeProvider>(clock));
         var budget = app.Get<RequestBudget>();
-        Assert.IsType<BudgetGranted>(await budget.AcquireAsync(CancellationToken.None));
+        Assert.IsType<BudgetGranted>(await budget.AcquireAsync(null, CancellationToken.None));
         var submission = await app.Get<JobSubmitter>().SubmitAsync("""{"prompt":"granted, then blocked"}""", JobSources.Http, CancellationToken.None);
         var message = await app.JobQueue().ReceiveOneAsync();
         var processing = new ProcessJob(app.Processor).Run(message, CancellationToken.None);
@@ -55,10 +63,10 @@ public sealed class ProcessorPacingTests(AzuriteFixture azurite)
             await Task.Delay(10);
         }
 
-        // Act: another call's 429 blocks the account for a minute while this job waits; then its slot comes.
+        // Act: another call's 429 blocks the account for two minutes while this job waits; then its slot comes.
         var error = new ProviderError(429, "rate_limited", "Rate limit exceeded: free-models-per-min", null, null, null);
-        await budget.LearnAsync(new ChatRetryLater(RetryReason.RateLimitedPerMinute, error, null, new RateLimitInfo(20, 0, clock.GetUtcNow() + TimeSpan.FromMinutes(1))), CancellationToken.None);
-        clock.Advance(TimeSpan.FromSeconds(4));
+        await budget.LearnAsync(new ChatRetryLater(RetryReason.RateLimitedPerMinute, error, null, new RateLimitInfo(1, 0, clock.GetUtcNow() + TimeSpan.FromMinutes(2))), CancellationToken.None);
+        clock.Advance(TimeSpan.FromSeconds(61));
         var result = await processing;
 
         // Assert: no call went out to be refused; the job waits for the reset, and the day has its request back.
@@ -69,6 +77,55 @@ public sealed class ProcessorPacingTests(AzuriteFixture azurite)
         var state = await budget.ReadAsync(CancellationToken.None);
         Assert.Equal(1, state.DayUsed);
         Assert.True(record.NextAttemptAt >= state.BlockedUntil);
+    }
+
+    [Fact]
+    public async Task Run_WindowFull_TheJobReservesItsSlotComesBackToItAndANewcomerCannotTakeIt()
+    {
+        // Arrange: one start a minute, spent now.
+        var clock = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        await using var app = await TestApp.StartAsync(
+            azurite,
+            s =>
+            {
+                s["Budget:RequestsPerMinute"] = "1";
+                s["Budget:WindowMargin"] = "00:00:00";
+            },
+            configureServices: services => services.AddSingleton<TimeProvider>(clock));
+        var budget = app.Get<RequestBudget>();
+        var spent = Assert.IsType<BudgetGranted>(await budget.AcquireAsync(null, CancellationToken.None));
+        var submitter = app.Get<JobSubmitter>();
+        var first = await submitter.SubmitAsync("""{"prompt":"first in the queue"}""", JobSources.Http, CancellationToken.None);
+        var firstMessage = await app.JobQueue().ReceiveOneAsync();
+        var second = await submitter.SubmitAsync("""{"prompt":"asks while the first waits"}""", JobSources.Http, CancellationToken.None);
+        var secondMessage = await app.JobQueue().ReceiveOneAsync();
+
+        // Act: both are deferred; then the first comes back, as its message does, just ahead of its slot.
+        var firstDeferred = await app.Processor.ProcessAsync(new JobDelivery(firstMessage.Body.ToString(), firstMessage.MessageId), CancellationToken.None);
+        var secondDeferred = await app.Processor.ProcessAsync(new JobDelivery(secondMessage.Body.ToString(), secondMessage.MessageId), CancellationToken.None);
+        var waiting = await app.Store.FindAsync(first.JobId!, CancellationToken.None);
+        clock.SetUtcNow(waiting!.NextAttemptAt!.Value - BudgetRules.ReservationLead);
+        var back = app.Processor.ProcessAsync(new JobDelivery(firstMessage.Body.ToString(), firstMessage.MessageId), CancellationToken.None);
+        while (!back.IsCompleted && clock.GetUtcNow() < waiting.NextAttemptAt + TimeSpan.FromSeconds(5))
+        {
+            // Time moves only while the job waits inline for its slot.
+            await Task.Delay(10);
+            clock.Advance(TimeSpan.FromMilliseconds(100));
+        }
+
+        var completed = await back;
+
+        // Assert: the first owns the next window's slot, to the millisecond; the newcomer got the window after; the
+        // first then ran in its slot with one call and one deferral, and the day counts exactly the calls and the hold.
+        Assert.Equal((JobOutcome.Deferred, JobOutcome.Deferred, JobOutcome.Completed), (firstDeferred.Outcome, secondDeferred.Outcome, completed.Outcome));
+        Assert.Equal((spent.SlotAt.AddMinutes(1), WaitReason.Spacing), (waiting.NextAttemptAt, waiting.WaitReason));
+        var newcomer = await app.Store.FindAsync(second.JobId!, CancellationToken.None);
+        Assert.Equal(spent.SlotAt.AddMinutes(2), newcomer!.NextAttemptAt);
+        Assert.Equal(1, app.Simulator.ChatRequestCount);
+        var state = await budget.ReadAsync(CancellationToken.None);
+        Assert.Equal(3, state.DayUsed);
+        Assert.Contains(state.Starts, s => s.At == spent.SlotAt.AddMinutes(1) && !s.Reserved);
+        Assert.Contains(state.Starts, s => s.At == spent.SlotAt.AddMinutes(2) && s.Reserved);
     }
 
     [Fact]

@@ -11,15 +11,15 @@ namespace PromptQueue.IntegrationTests.Pacing;
 public sealed class TableBudgetStoreTests(AzuriteFixture azurite)
 {
     [Fact]
-    public async Task AcquireAsync_TwoInstancesRacingOnOneTable_NeverGrantTheSameSlotTwice()
+    public async Task AcquireAsync_TwoInstancesRacingOnOneTable_NeverOverfillAWindow()
     {
         // Arrange: two budgets, as two hosts would build them, over one table.
         var options = Options.Create(new BudgetOptions
         {
             Table = "Race" + Guid.NewGuid().ToString("N")[..12],
-            RequestsPerMinute = 600,
+            RequestsPerMinute = 7,
             RequestsPerDay = 10_000,
-            SpacingMargin = TimeSpan.Zero,
+            WindowMargin = TimeSpan.Zero,
             MaxInlineWait = TimeSpan.FromMinutes(10),
         });
         var tables = new TableServiceClient(azurite.ConnectionString);
@@ -33,18 +33,18 @@ public sealed class TableBudgetStoreTests(AzuriteFixture azurite)
             var mine = new List<BudgetDecision>();
             for (var i = 0; i < 5; i++)
             {
-                mine.Add(await budgets[worker % 2].AcquireAsync(CancellationToken.None));
+                mine.Add(await budgets[worker % 2].AcquireAsync(null, CancellationToken.None));
             }
 
             return mine;
         }))).SelectMany(d => d).ToList();
 
-        // Assert: a slot lost to a rival is read again; under heavy contention a request may give way (defer),
-        // but no slot is ever granted twice and every grant is counted.
+        // Assert: a start lost to a rival is read again; under heavy contention a request may give way (defer),
+        // but no window ever holds more than seven starts and every grant is counted.
         var slots = decisions.OfType<BudgetGranted>().Select(g => g.SlotAt).Order().ToList();
         Assert.All(decisions.OfType<BudgetDeferred>(), d => Assert.Equal(BudgetWait.Spacing, d.Reason));
         Assert.True(slots.Count >= 30, $"only {slots.Count} of 40 requests got a slot");
-        Assert.All(slots.Zip(slots.Skip(1)), pair => Assert.True(pair.Second - pair.First >= TimeSpan.FromMilliseconds(100), $"{pair.First:O} and {pair.Second:O} are closer than the spacing"));
+        Assert.All(Enumerable.Range(0, slots.Count - 7), i => Assert.True(slots[i + 7] - slots[i] >= TimeSpan.FromMinutes(1), $"{slots[i]:O} and {slots[i + 7]:O} are eight starts within a minute"));
         Assert.Equal(slots.Count, (await budgets[1].ReadAsync(CancellationToken.None)).DayUsed);
     }
 }

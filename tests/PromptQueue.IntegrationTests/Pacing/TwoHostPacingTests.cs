@@ -22,9 +22,10 @@ namespace PromptQueue.IntegrationTests.Pacing;
 /// simulated minute, aligned to whole simulated minutes (<c>WindowCounter</c>); simulated time runs
 /// <see cref="TimeScale"/> times faster than the real clock from the moment the simulator starts
 /// (<c>SimulatedClock</c>). So one window is 60 s / 30 = 2 real seconds, at an arbitrary phase relative to the hosts'
-/// clock, and <see cref="AccountLimit"/> calls per simulated minute are 20 × 30 = 600 calls per real minute. The
-/// budget is configured with that real-time rate and paces by the real clock, so nothing in the product knows about
-/// the scaling: even spacing alone has to keep every window, wherever it falls, at or below the limit.
+/// clock. The budget is configured with the same limit over a window of that length (<c>Budget:Window</c>) and
+/// paces by the real clock: its sliding window has to keep every fixed one, wherever it falls, at or below the limit.
+/// The simulator reports <c>X-RateLimit-Limit</c> per real minute (20 × 30 = 600), which the budget turns back into
+/// calls per its window.
 /// </remarks>
 [Collection(AzuriteTests.Name)]
 public sealed class TwoHostPacingTests(AzuriteFixture azurite, ITestOutputHelper output)
@@ -35,8 +36,8 @@ public sealed class TwoHostPacingTests(AzuriteFixture azurite, ITestOutputHelper
     /// <summary>A simulated minute lasts 2 real seconds.</summary>
     private const double TimeScale = 30;
 
-    /// <summary><see cref="AccountLimit"/> per simulated minute, expressed per real minute.</summary>
-    private const int EquivalentRequestsPerMinute = (int)(AccountLimit * TimeScale);
+    /// <summary>One simulated minute on the real clock.</summary>
+    private const string Window = "00:00:02";
 
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(45);
 
@@ -56,16 +57,15 @@ public sealed class TwoHostPacingTests(AzuriteFixture azurite, ITestOutputHelper
         // Arrange
         const int jobCount = 60;
         await using var simulator = await StartAccountAsync();
-        // Spacing is 60 s / 600 + 10 ms = 110 ms, so a 2 s window can hold at most 19 of our slots. A 21st call
-        // would need one call to reach the simulator 200 ms later, relative to its slot, than a call 20 slots
-        // later: far beyond scheduling noise, yet the margin costs only 9% of the rate (the product's default,
-        // 100 ms on a 3 s spacing, costs 3%). The margin is not what keeps the windows under the limit: with 0 or
-        // 3 ms the test passes as well; it only keeps a loaded machine from making the test flaky. MaxInlineWait and DeferralSpread are scaled down so that some slots
-        // are too far off to wait for: those jobs are re-queued and come back, exercising deferral as well.
+        // Twenty may start in any 2.1 s, so a fixed 2 s window of the simulator sees 20 only if a call reaches it 100 ms
+        // later, relative to its start, than the call twenty before it: far beyond scheduling noise on a loaded
+        // machine. MaxInlineWait is scaled down so that most slots are too far off to wait for: those jobs reserve
+        // their slot, are re-queued, and come back to it, exercising deferral as well.
         var settings = SharedSettings(simulator, new Dictionary<string, string?>
         {
-            ["Budget:RequestsPerMinute"] = EquivalentRequestsPerMinute.ToString(CultureInfo.InvariantCulture),
-            ["Budget:SpacingMargin"] = "00:00:00.010",
+            ["Budget:RequestsPerMinute"] = AccountLimit.ToString(CultureInfo.InvariantCulture),
+            ["Budget:Window"] = Window,
+            ["Budget:WindowMargin"] = "00:00:00.100",
             ["Budget:MaxInlineWait"] = "00:00:00.300",
             ["Budget:DeferralSpread"] = "00:00:00.200",
         });
@@ -101,7 +101,7 @@ public sealed class TwoHostPacingTests(AzuriteFixture azurite, ITestOutputHelper
         // certain however fast or slow the machine is, and the hosts must learn the account's real rate from it.
         const int jobCount = 20;
         const int accountLimit = 5;
-        const int learnedPerMinute = (int)(accountLimit * TimeScale);
+        const int learnedPerWindow = accountLimit;
         await using var simulator = await OpenRouterSimulator.StartAsync(new SimulatorOptions
         {
             RequestsPerMinute = accountLimit,
@@ -110,8 +110,9 @@ public sealed class TwoHostPacingTests(AzuriteFixture azurite, ITestOutputHelper
         });
         var settings = SharedSettings(simulator, new Dictionary<string, string?>
         {
-            ["Budget:RequestsPerMinute"] = (10 * learnedPerMinute).ToString(CultureInfo.InvariantCulture),
-            ["Budget:SpacingMargin"] = "00:00:00.010",
+            ["Budget:RequestsPerMinute"] = (10 * accountLimit).ToString(CultureInfo.InvariantCulture),
+            ["Budget:Window"] = Window,
+            ["Budget:WindowMargin"] = "00:00:00.100",
             ["Budget:DeferralSpread"] = "00:00:00.500",
             ["PromptQueue:Listener:Concurrency"] = "6",
         });
@@ -139,7 +140,7 @@ public sealed class TwoHostPacingTests(AzuriteFixture azurite, ITestOutputHelper
         Assert.Equal(jobCount + simulator.RateLimitedCount, simulator.ChatRequestCount);
         Assert.Equal(0, await PoisonMessageCountAsync(settings));
         var budget = await hostB.Get<RequestBudget>().ReadAsync(CancellationToken.None);
-        Assert.Equal(learnedPerMinute, budget.LearnedRequestsPerMinute);
+        Assert.Equal(learnedPerWindow, budget.LearnedRequestsPerMinute);
         Assert.NotNull(budget.BlockedUntil);
     }
 
@@ -159,13 +160,15 @@ public sealed class TwoHostPacingTests(AzuriteFixture azurite, ITestOutputHelper
     {
         // Arrange
         const int jobCount = 5;
-        const int budgetRequestsPerMinute = 2 * EquivalentRequestsPerMinute;
+        const int budgetRequestsPerMinute = 2 * AccountLimit;
         await using var simulator = await StartAccountAsync();
-        // The 429s tell the limit per real minute (600), which the budget learns; a handful of jobs is enough.
+        // The 429s tell the limit per real minute (600), which the budget learns per its window (20); a handful of
+        // jobs is enough.
         var settings = SharedSettings(simulator, new Dictionary<string, string?>
         {
             ["Budget:RequestsPerMinute"] = budgetRequestsPerMinute.ToString(CultureInfo.InvariantCulture),
-            ["Budget:SpacingMargin"] = "00:00:00.010",
+            ["Budget:Window"] = Window,
+            ["Budget:WindowMargin"] = "00:00:00.100",
             ["Budget:DeferralSpread"] = "00:00:00.500",
         });
         await using var hostA = await PacingHost.CreateAsync(settings);

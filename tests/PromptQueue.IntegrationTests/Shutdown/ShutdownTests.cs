@@ -132,6 +132,8 @@ public sealed class ShutdownTests(AzuriteFixture azurite)
         app.Get<Azure.Storage.Queues.QueueServiceClient>(),
         app.Get<JobQueueClient>(),
         app.Processor,
+        app.Get<PromptQueue.Core.Budget.RequestBudget>(),
+        app.Get<IOptions<PromptQueue.Core.OpenRouter.OpenRouterOptions>>(),
         Options.Create(new QueueListenerOptions { MaxPollingInterval = TimeSpan.FromMilliseconds(100) }),
         app.Get<IOptions<PromptQueueOptions>>(),
         TimeProvider.System,
