@@ -43,7 +43,7 @@ public static class ManageCommands
 
         var budget = answer.Deserialize<BudgetView>(ContractJson.Options)!;
         await output.WriteLineAsync($"Today ({budget.Day} UTC): {budget.RequestsUsedToday} of {budget.RequestsPerDay} requests used, {budget.RequestsRemainingToday} left; resets at {Time(budget.DayResetsAt)}.");
-        await output.WriteLineAsync($"This minute: {budget.RequestsRemainingThisMinute} of {budget.RequestsPerMinute} left; next free slot at {Time(budget.NextSlotAt)}.");
+        await output.WriteLineAsync($"This minute: {budget.RequestsStartedLastMinute} started in the last minute, {budget.RequestsRemainingThisMinute} of {budget.RequestsPerMinute} could start now, {budget.RequestsReserved} reserved by waiting jobs; next free slot at {Time(budget.NextSlotAt)}.");
         foreach (var hold in BudgetHolds.Describe(budget))
         {
             await output.WriteLineAsync(hold);

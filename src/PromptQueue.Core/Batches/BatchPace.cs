@@ -10,7 +10,7 @@ public static class BatchPace
     /// jobs already released and not finished, and never more than what is left of today's requests.
     /// </summary>
     /// <remarks>
-    /// capacity = min(ceil(rpm × interval) + lead, dayRemaining) − inFlight, at least 0. In-flight jobs count against
+    /// capacity = min(ceil(rpm × interval / window) + lead, dayRemaining) − inFlight, at least 0. In-flight jobs count against
     /// both terms: they will spend slots of this interval and requests of this day. While the account is paused or
     /// today is spent, nothing is released: jobs would only wait in the queue.
     /// </remarks>
@@ -24,7 +24,7 @@ public static class BatchPace
         }
 
         var (perMinute, _) = BudgetRules.Limits(state, budget);
-        var pace = (int)Math.Min(int.MaxValue / 2, Math.Ceiling(perMinute * interval.TotalMinutes)) + lead;
+        var pace = (int)Math.Min(int.MaxValue / 2, Math.Ceiling(perMinute * (interval / budget.Window))) + lead;
         return Math.Max(0, Math.Min(pace, DayRemaining(state, budget)) - inFlight);
     }
 
@@ -63,14 +63,14 @@ public static class BatchPace
         var today = start == now ? DayRemaining(state, budget) : 0;
         if (remaining <= today)
         {
-            return start + (TimeSpan.FromMinutes(1) / perMinute * remaining);
+            return start + (budget.Window / perMinute * remaining);
         }
 
         var afterToday = remaining - today;
         var fullDays = (afterToday - 1) / perDay;
         var lastDay = afterToday - (fullDays * perDay);
         var firstDay = start == now ? BudgetRules.NextUtcMidnight(now) : start;
-        return firstDay.AddDays(fullDays) + (TimeSpan.FromMinutes(1) / perMinute * lastDay);
+        return firstDay.AddDays(fullDays) + (budget.Window / perMinute * lastDay);
     }
 
     private static int DayRemaining(BudgetState state, BudgetOptions budget) => Math.Max(0, BudgetRules.Limits(state, budget).PerDay - state.DayUsed);

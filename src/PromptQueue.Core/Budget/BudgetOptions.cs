@@ -57,8 +57,8 @@ public sealed class BudgetOptions
     public TimeSpan ReservationGrace { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
-    /// The most jitter a deferred job gets after its earliest possible slot (it gets at most as much as it waited), so a
-    /// backlog released at once (at midnight, say) does not wake all at the same instant to compete for one slot.
+    /// The most jitter a deferred job that reserved nothing gets after its earliest possible slot (it gets at most as
+    /// much as it waited), so a backlog released at once (at midnight, after a pause) does not wake all at one instant.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "06:00:00")]
     public TimeSpan DeferralSpread { get; set; } = TimeSpan.FromMinutes(1);

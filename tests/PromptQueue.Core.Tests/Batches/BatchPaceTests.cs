@@ -26,6 +26,19 @@ public sealed class BatchPaceTests
     }
 
     [Fact]
+    public void Capacity_BudgetWindowShorterThanAMinute_ReleasesTheLimitPerWindow()
+    {
+        // Arrange: a test's account of 20 per 2 s window; one 5 s dispatch interval holds two and a half windows.
+        var budget = new BudgetOptions { RequestsPerMinute = 20, RequestsPerDay = 1000, Window = TimeSpan.FromSeconds(2) };
+
+        // Act
+        var capacity = BatchPace.Capacity(new BudgetState { Day = "2026-03-10" }, budget, TimeSpan.FromSeconds(5), lead: 2, inFlight: 0, Noon);
+
+        // Assert
+        Assert.Equal(52, capacity);
+    }
+
+    [Fact]
     public void Capacity_FewRequestsLeftToday_IsCappedByTheDayLessInFlight()
     {
         // Arrange: 1000 a day, 995 spent, 2 released and not finished.
