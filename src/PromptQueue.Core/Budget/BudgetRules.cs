@@ -166,7 +166,8 @@ public static class BudgetRules
             state = state with { Starts = state.Starts.Without(s => s == reservation), DayUsed = Math.Max(0, state.DayUsed - 1) };
         }
 
-        var changed = state == current ? null : state;
+        // What tidying alone dropped needs no write: every reader tidies the same way.
+        var changed = state == tidy ? null : state;
         if (state.DayUsed >= perDay)
         {
             return (new BudgetDeferred(NextUtcMidnight(now), BudgetWait.DailyLimit, $"all {perDay} requests of {state.Day} are spent"), changed);

@@ -44,11 +44,11 @@ public sealed class TwoHostPacingTests(AzuriteFixture azurite, ITestOutputHelper
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>The simulated account: <see cref="AccountLimit"/> calls per simulated minute, time scaled, no daily cap in the way.</summary>
-    private static Task<OpenRouterSimulator> StartAccountAsync() => OpenRouterSimulator.StartAsync(new SimulatorOptions
+    private static Task<OpenRouterSimulator> StartAccountAsync(double timeScale = TimeScale) => OpenRouterSimulator.StartAsync(new SimulatorOptions
     {
         RequestsPerMinute = AccountLimit,
         RequestsPerDay = 100_000,
-        TimeScale = TimeScale,
+        TimeScale = timeScale,
     });
 
     [Fact]
@@ -160,14 +160,16 @@ public sealed class TwoHostPacingTests(AzuriteFixture azurite, ITestOutputHelper
     {
         // Arrange
         const int jobCount = 5;
+        // Windows of 10 real seconds: the other app leaves at least 5 s of its spent window, time enough for the hosts'
+        // first calls to reach it however loaded the machine is.
         const int budgetRequestsPerMinute = 2 * AccountLimit;
-        await using var simulator = await StartAccountAsync();
-        // The 429s tell the limit per real minute (600), which the budget learns per its window (20); a handful of
+        await using var simulator = await StartAccountAsync(timeScale: 6);
+        // The 429s tell the limit per real minute (120), which the budget learns per its window (20); a handful of
         // jobs is enough.
         var settings = SharedSettings(simulator, new Dictionary<string, string?>
         {
             ["Budget:RequestsPerMinute"] = budgetRequestsPerMinute.ToString(CultureInfo.InvariantCulture),
-            ["Budget:Window"] = Window,
+            ["Budget:Window"] = "00:00:10",
             ["Budget:WindowMargin"] = "00:00:00.100",
             ["Budget:DeferralSpread"] = "00:00:00.500",
         });
@@ -177,7 +179,7 @@ public sealed class TwoHostPacingTests(AzuriteFixture azurite, ITestOutputHelper
         await hostB.StartAsync();
         // Another app on the same account has just spent this window's quota, so the hosts' first calls are
         // refused whatever the phase of the simulator's windows: the test does not depend on timing luck.
-        var otherApp = await SpendCurrentWindowAsync(simulator);
+        var otherApp = await SpendCurrentWindowAsync(simulator, minimumRemaining: TimeSpan.FromSeconds(5));
 
         // Act
         var jobIds = await SubmitAsync(hostA, jobCount);
@@ -296,9 +298,8 @@ public sealed class TwoHostPacingTests(AzuriteFixture azurite, ITestOutputHelper
     /// Calls the simulator directly, as another app with the same key would, until it answers with a platform 429
     /// whose window still has at least a second to run (the window's reset is read from the 429, not guessed).
     /// </summary>
-    private static async Task<OtherAppUsage> SpendCurrentWindowAsync(OpenRouterSimulator simulator)
+    private static async Task<OtherAppUsage> SpendCurrentWindowAsync(OpenRouterSimulator simulator, TimeSpan minimumRemaining)
     {
-        var minimumRemaining = TimeSpan.FromSeconds(1);
         var time = TimeProvider.System;
         var started = time.GetTimestamp();
         using var http = new HttpClient { BaseAddress = simulator.BaseUrl };
