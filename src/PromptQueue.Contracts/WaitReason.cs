@@ -14,7 +14,7 @@ public enum WaitReason
     /// <summary>The fallback: a reason another version of PromptQueue stored or sent that this one does not know.</summary>
     Unknown,
 
-    /// <summary>The rate budget's next even-spaced slot is further away than a worker waits inline.</summary>
+    /// <summary>The per-minute window is full until further away than a worker waits inline; the job holds its slot in a later one.</summary>
     Spacing,
 
     /// <summary>Another job's per-minute 429 blocks every request until the reset it named.</summary>
@@ -89,7 +89,7 @@ public static class WaitReasons
     public static string Describe(this WaitReason reason) => reason switch
     {
         WaitReason.Unknown => "Waiting for a reason this version of PromptQueue does not know (stored by another version).",
-        WaitReason.Spacing => "Waiting its turn: requests are spaced out evenly to stay within the rate limit.",
+        WaitReason.Spacing => "Waiting its turn: this minute's requests are taken; it comes back for its slot in a later one.",
         WaitReason.BlockedUntilReset => "Waiting because the API said too many requests this minute; every job holds off until the limit resets.",
         WaitReason.DailyLimit => "Waiting because today's free requests are used up; it runs after the daily limit resets at midnight UTC.",
         WaitReason.Paused => "Waiting because all requests are paused: the API refused the account (bad key or no credits).",
