@@ -201,13 +201,21 @@ public static class BudgetRules
     /// <summary>
     /// What a receiver of new work should do: hold off until <c>HoldUntil</c> (no request could start within the
     /// longest inline wait before then), and be polling again by <c>WakeAt</c>, when a reserved slot's job is due back.
-    /// The daily limit holds nothing back: a paid fallback, or jobs on models the budget does not meter, may still run.
+    /// While a reserved job is due and has not claimed its slot, nothing is held and the receiver polls at least every
+    /// <see cref="ReservationLead"/>: its message is on the queue, or about to be. The daily limit holds nothing back: a
+    /// paid fallback, or jobs on models the budget does not meter, may still run.
     /// </summary>
     public static (DateTimeOffset? HoldUntil, DateTimeOffset? WakeAt) ReceiveAdvice(BudgetState current, DateTimeOffset now, BudgetOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var state = Tidy(current, now, options);
-        var wakeAt = state.Starts.Where(s => s.Reserved && s.At - ReservationLead > now).Select(s => (DateTimeOffset?)(s.At - ReservationLead)).FirstOrDefault();
+        var reserved = state.Starts.Where(s => s.Reserved).Select(s => s.At - ReservationLead).ToList();
+        if (reserved.Any(due => due <= now))
+        {
+            return (null, now + ReservationLead);
+        }
+
+        var wakeAt = reserved.Count > 0 ? reserved[0] : (DateTimeOffset?)null;
         if (state.PausedUntil > now)
         {
             return (state.PausedUntil, wakeAt);

@@ -428,6 +428,22 @@ public sealed class RequestBudgetTests
         Assert.True(new BudgetOptions { MeterPaidModels = true }.Meters("openai/gpt-oss-120b"));
     }
 
+    [Fact]
+    public async Task ReceiveAdviceAsync_ReservedJobDueButNotBack_HoldsNothingAndPollsEveryLead()
+    {
+        // Arrange: job-c's slot is at 10:01:00 and its message is due a second before; the window after it is full.
+        var budget = Budget(new BudgetOptions { RequestsPerMinute = 1, WindowMargin = TimeSpan.Zero, MaxInlineWait = TimeSpan.FromSeconds(10) });
+        await budget.AcquireAsync("job-a", CancellationToken.None);
+        await budget.AcquireAsync("job-c", CancellationToken.None);
+        _time.SetUtcNow(Start.AddSeconds(59.5));
+
+        // Act
+        var advice = await budget.ReceiveAdviceAsync(CancellationToken.None);
+
+        // Assert: new work could not start before 10:02:00, but job-c's message must be taken now, not then.
+        Assert.Equal((null, Start.AddSeconds(60.5)), advice);
+    }
+
     private RequestBudget Budget(BudgetOptions options) => new(_store, Options.Create(options), _time, NullLogger<RequestBudget>.Instance);
 
     private RequestBudget KeyedBudget(string apiKey) =>
