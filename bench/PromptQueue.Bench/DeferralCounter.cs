@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using PromptQueue.Core.Processing;
 
@@ -6,9 +7,13 @@ namespace PromptQueue.Bench;
 /// <summary>Counts the jobs the processor put back on the queue to wait (its "waits until" events), across hosts.</summary>
 internal sealed class DeferralCounter : ILoggerProvider
 {
+    private readonly ConcurrentDictionary<string, int> _byJob = new(StringComparer.Ordinal);
     private int _count;
 
     public int Count => Volatile.Read(ref _count);
+
+    /// <summary>The most times one job was deferred: a job that keeps coming back to wait costs a receive and a send each time.</summary>
+    public int MostForOneJob => _byJob.Values.DefaultIfEmpty(0).Max();
 
     /// <summary>Adds the counter to a host's logging, listening to the job processor only.</summary>
     public void AddTo(ILoggingBuilder logging) => logging
@@ -33,6 +38,10 @@ internal sealed class DeferralCounter : ILoggerProvider
             if (eventId.Name == "LogWaiting")
             {
                 Interlocked.Increment(ref owner._count);
+                if (state is IEnumerable<KeyValuePair<string, object?>> fields && fields.FirstOrDefault(f => f.Key == "JobId").Value is string jobId)
+                {
+                    owner._byJob.AddOrUpdate(jobId, 1, (_, count) => count + 1);
+                }
             }
         }
     }
