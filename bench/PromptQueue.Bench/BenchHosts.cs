@@ -2,6 +2,7 @@ using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using PromptQueue.Contracts;
+using PromptQueue.Core.Batches;
 using PromptQueue.Core.Budget;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Storage;
@@ -38,10 +39,13 @@ internal sealed class BenchHosts : IAsyncDisposable
 
     private IEnumerable<JobQueueListener> Listeners => _hosts.Select(host => host.GetRequiredService<JobQueueListener>());
 
-    /// <summary>Creates the queue and the tables, as a deployment would before any host starts.</summary>
+    /// <summary>Creates the queue and the tables, as a host's start-up does (the benchmark runs no hosted services).</summary>
     public async Task CreateStorageAsync(CancellationToken cancellationToken)
     {
         var first = _hosts[0];
+
+        // The batch table holds the daily usage every completed job is added to.
+        await first.GetRequiredService<BatchStore>().EnsureCreatedAsync(cancellationToken);
         await first.GetRequiredService<JobStore>().EnsureCreatedAsync(cancellationToken);
         await first.GetRequiredService<JobQueueClient>().EnsureCreatedAsync(cancellationToken);
         await first.GetRequiredService<TableBudgetStore>().EnsureCreatedAsync(cancellationToken);

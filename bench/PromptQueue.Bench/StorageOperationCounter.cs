@@ -73,7 +73,8 @@ internal sealed class StorageOperationCounter
         var method = request.Method.Method;
         if (path.EndsWith("/$batch", StringComparison.Ordinal))
         {
-            return "table transaction (job row and texts)";
+            // The table is named only inside the body, in the address of each operation.
+            return $"table transaction ({TableIn(BodyOf(request))})";
         }
 
         if (path.EndsWith("/Tables", StringComparison.Ordinal) || path.Contains("/Tables('", StringComparison.Ordinal))
@@ -81,40 +82,60 @@ internal sealed class StorageOperationCounter
             return $"table {Lower(method)} table";
         }
 
-        var keys = path.IndexOf('(', StringComparison.Ordinal);
-        if (keys < 0 || path.EndsWith("()", StringComparison.Ordinal))
+        var name = path[(path.LastIndexOf('/') + 1)..];
+        var keys = name.IndexOf('(', StringComparison.Ordinal);
+        var table = TableIn("/" + name);
+        if (keys < 0 || name.EndsWith("()", StringComparison.Ordinal))
         {
             return method switch
             {
-                "GET" => $"table query ({Partition(Uri.UnescapeDataString(request.Uri.Query))})",
-
-                // The row is in the body; the product inserts only new jobs' rows one by one, and the budget's first row.
-                "POST" => "table insert",
-                _ => $"table {Lower(method)}",
+                "GET" => $"table query ({Rows(table, Uri.UnescapeDataString(request.Uri.Query))})",
+                "POST" => $"table insert ({table})",
+                _ => $"table {Lower(method)} ({table})",
             };
         }
 
-        var partition = Partition(path[keys..]);
+        var rows = Rows(table, name[keys..]);
         var conditional = request.Headers.TryGetValue("If-Match", out var match) && match != "*";
         return method switch
         {
-            "GET" => $"table read ({partition})",
-            "PUT" or "MERGE" or "PATCH" when conditional => $"table update ({partition})",
-            "PUT" => $"table upsert ({partition})",
-            "MERGE" or "PATCH" => $"table merge ({partition})",
-            "DELETE" => $"table delete ({partition})",
-            _ => $"table {Lower(method)} ({partition})",
+            "GET" => $"table read ({rows})",
+            "PUT" or "MERGE" or "PATCH" when conditional => $"table update ({rows})",
+            "PUT" => $"table upsert ({rows})",
+            "MERGE" or "PATCH" => $"table merge ({rows})",
+            "DELETE" => $"table delete ({rows})",
+            _ => $"table {Lower(method)} ({rows})",
         };
     }
 
-    /// <summary>Which rows a request touches, from the partition key in its address or filter; see src/PromptQueue.Core/Storage/README.md.</summary>
-    private static string Partition(string keysOrFilter) =>
-        keysOrFilter.Contains("'~unfinished'", StringComparison.Ordinal) ? "unfinished index"
-        : keysOrFilter.Contains("'~created-", StringComparison.Ordinal) ? "created index"
-        : keysOrFilter.Contains("'~", StringComparison.Ordinal) ? "special partition"
-        : keysOrFilter.Contains("PartitionKey='budget'", StringComparison.Ordinal) ? "budget"
-        : keysOrFilter.Contains("PartitionKey", StringComparison.Ordinal) ? "job row"
-        : "whole table";
+    /// <summary>Which of the product's tables an address names (the benchmark gives the job and budget tables a suffix).</summary>
+    private static string TableIn(string text) =>
+        text.Contains("/Jobs", StringComparison.Ordinal) ? "jobs"
+        : text.Contains("/Budget", StringComparison.Ordinal) ? "budget"
+        : text.Contains("/PromptBatches", StringComparison.Ordinal) ? "batches: usage"
+        : "other table";
+
+    /// <summary>Which rows of the job table a request touches, from the partition key in its address or filter; see src/PromptQueue.Core/Storage/README.md.</summary>
+    private static string Rows(string table, string keysOrFilter) =>
+        table != "jobs" ? table
+        : keysOrFilter.Contains("'~unfinished'", StringComparison.Ordinal) ? "jobs: unfinished index"
+        : keysOrFilter.Contains("'~created-", StringComparison.Ordinal) ? "jobs: created index"
+        : keysOrFilter.Contains("'~", StringComparison.Ordinal) ? "jobs: special partition"
+        : keysOrFilter.Contains("PartitionKey", StringComparison.Ordinal) ? "jobs: job row"
+        : "jobs: whole table";
+
+    private static string BodyOf(Request request)
+    {
+        if (request.Content is not { } content)
+        {
+            return "";
+        }
+
+        // A request's content can be written again (the pipeline retries with it), so reading it here changes nothing.
+        using var buffer = new MemoryStream();
+        content.WriteTo(buffer, CancellationToken.None);
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
 
     private static string Lower(string method) => method.ToLowerInvariant();
 
