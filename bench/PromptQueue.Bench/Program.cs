@@ -50,6 +50,18 @@ foreach (var result in runs)
     Console.WriteLine();
     Console.WriteLine($"{result.Name}: call starts, seconds after the first (the longest gap, {gap.TotalSeconds:0.000} s, follows call #{after + 1}):");
     Console.WriteLine(result.Admissions.Describe());
+    if (result.DeferralLog.Count > 0 && result.Admissions.AdmittedAt.Count > 0)
+    {
+        // Seconds on the same scale as the call starts above.
+        var first = result.Admissions.AdmittedAt[0];
+        Console.WriteLine($"{result.Name}: deferrals, seconds after the first call start (job: deferred at -> due at, why):");
+        foreach (var deferral in result.DeferralLog)
+        {
+            var until = deferral.Until is { } due ? (due - first).TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture) : "?";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {deferral.JobId[^4..]}: {(deferral.At - first).TotalSeconds,8:0.000} -> {until,8} {deferral.Reason}"));
+        }
+    }
+
     if (result.StorageOperations is { } operations)
     {
         Console.WriteLine($"{result.Name}: storage operations of the drain per job, by kind:");

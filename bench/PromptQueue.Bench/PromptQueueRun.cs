@@ -83,6 +83,7 @@ internal sealed class PromptQueueRun(Workload workload, string storage, string n
         {
             Deferrals = hosts.Deferrals.Count,
             MostDeferralsOfOneJob = hosts.Deferrals.MostForOneJob,
+            DeferralLog = hosts.Deferrals.Deferrals,
             MaxAdmittedInAnySlidingMinute = simulator.MaxAdmittedInAnySlidingMinute,
             Admissions = new AdmissionTimeline(simulator.AdmittedAt),
             StorageOperations = StorageOperationCounter.Since(hosts.Operations.Snapshot(), before),

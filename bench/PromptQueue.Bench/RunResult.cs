@@ -19,6 +19,9 @@ internal sealed record RunResult(
     /// <summary>Times a job was put back on the queue to wait for its slot, without a call and without losing an attempt.</summary>
     public int Deferrals { get; init; }
 
+    /// <summary>Every deferral, for reading what happened around a gap.</summary>
+    public IReadOnlyList<Deferral> DeferralLog { get; init; } = [];
+
     /// <summary>The most times one job was put back to wait.</summary>
     public int MostDeferralsOfOneJob { get; init; }
 
