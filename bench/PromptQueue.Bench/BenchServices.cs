@@ -24,14 +24,23 @@ internal static class BenchServices
 
     /// <summary>
     /// One process: its own service provider, so its own HTTP connections, budget client and listener. Logging is
-    /// off (the table is the output), except for counting the processor's deferrals when asked to.
+    /// off (the table is the output), except for counting the processor's deferrals when asked to. With
+    /// <paramref name="operations"/>, its storage clients count every request they send.
     /// </summary>
-    public static ServiceProvider Build(IReadOnlyDictionary<string, string?> settings, DeferralCounter? deferrals = null)
+    public static ServiceProvider Build(IReadOnlyDictionary<string, string?> settings, DeferralCounter? deferrals = null, StorageOperationCounter? operations = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection()
             .AddLogging(logging => deferrals?.AddTo(logging))
-            .AddSingleton<IConfiguration>(configuration)
+            .AddSingleton<IConfiguration>(configuration);
+        if (operations is not null)
+        {
+            // Registered before the product's own, which it then leaves alone (it adds its clients with TryAdd).
+            var storage = settings["AzureWebJobsStorage"]!;
+            services.AddSingleton(operations.Queues(storage)).AddSingleton(operations.Tables(storage));
+        }
+
+        services
             .AddPromptQueueCore(configuration)
             .AddPromptQueueHttpApi();
         services.AddJobQueueListener();

@@ -76,7 +76,11 @@ internal sealed class FunctionsDefaultRun(Workload workload, string storage, str
             await Task.WhenAll(workers);
             return new RunResult(
                 name, workload, _completed.Count, Volatile.Read(ref _poisoned), Failed: 0,
-                simulator.ChatRequestCount, simulator.AdmittedCount, simulator.RateLimitedCount, simulator.MaxAdmittedInAnyMinute, wall);
+                simulator.ChatRequestCount, simulator.AdmittedCount, simulator.RateLimitedCount, simulator.MaxAdmittedInAnyMinute, wall)
+            {
+                MaxAdmittedInAnySlidingMinute = simulator.MaxAdmittedInAnySlidingMinute,
+                Admissions = new AdmissionTimeline(simulator.AdmittedAt),
+            };
         }
         finally
         {

@@ -19,6 +19,25 @@ internal sealed record RunResult(
     /// <summary>Times a job was put back on the queue to wait for its slot, without a call and without losing an attempt.</summary>
     public int Deferrals { get; init; }
 
+    /// <summary>Every deferral, for reading what happened around a gap.</summary>
+    public IReadOnlyList<Deferral> DeferralLog { get; init; } = [];
+
+    /// <summary>The most times one job was put back to wait.</summary>
+    public int MostDeferralsOfOneJob { get; init; }
+
+    /// <summary>The most calls admitted within any simulated minute, wherever it starts.</summary>
+    public int MaxAdmittedInAnySlidingMinute { get; init; }
+
+    /// <summary>When each call was admitted.</summary>
+    public AdmissionTimeline Admissions { get; init; } = AdmissionTimeline.Empty;
+
+    /// <summary>PromptQueue's hosts' storage requests during the drain, by kind; null where they were not counted.</summary>
+    public IReadOnlyDictionary<string, int>? StorageOperations { get; init; }
+
+    public double DeferralsPerJob => (double)Deferrals / Workload.Jobs;
+
+    public double StorageOperationsPerJob => StorageOperations is { } operations ? (double)operations.Values.Sum() / Workload.Jobs : double.NaN;
+
     /// <summary>Jobs neither completed nor poisoned nor failed when the run ended: nobody will ever finish them.</summary>
     public int Lost => Workload.Jobs - Completed - Poisoned - Failed;
 
@@ -32,20 +51,23 @@ internal sealed record RunResult(
     /// <summary>Completed jobs per simulated minute of the drain, as a share of the account's limit R.</summary>
     public double AchievedRateOfLimit => Completed / (Wall / Workload.SimulatedMinute) / Workload.RequestsPerMinute;
 
-    /// <summary>How long the drain took compared with the shortest possible, N / R.</summary>
-    public double DrainOverIdeal => Wall / Workload.IdealDrain;
+    /// <summary>How long the drain took compared with the shortest the account's rule allows.</summary>
+    public double DrainOverShortest => Wall / Workload.ShortestDrain;
 }
 
-/// <summary>Prints the runs side by side, one metric per row, with the ratio of the last run to the first.</summary>
+/// <summary>Prints the runs side by side, one metric per row, with the ratio of the last run to the first when there are two or more.</summary>
 internal static class ResultTable
 {
     public static string Format(IReadOnlyList<RunResult> runs)
     {
+        ArgumentNullException.ThrowIfNull(runs);
         var first = runs[0];
         var last = runs[^1];
+        var limit = first.Workload.RequestsPerMinute;
+        var minute = first.Workload.IsRealTime ? "60 s" : "simulated minute";
         var rows = new List<string[]>
         {
-            Header(["metric", .. runs.Select(r => r.Name), $"{last.Name} / {first.Name}"]),
+            Header(["metric", .. runs.Select(r => r.Name), .. runs.Count > 1 ? new[] { $"{last.Name} / {first.Name}" } : []]),
         };
         rows.Add(Row("jobs completed", runs, r => r.Completed, Integer));
         rows.Add(Row("jobs poisoned or failed", runs, r => r.Poisoned + r.Failed, Integer));
@@ -56,10 +78,16 @@ internal static class ResultTable
         rows.Add(Row("calls per completed job", runs, r => r.CallsPerCompletedJob, Decimal));
         rows.Add(Row("duplicate API calls", runs, r => r.DuplicateCalls, Integer));
         rows.Add(Row("re-queued to wait, no call (deferrals)", runs, r => r.Deferrals, Integer));
-        rows.Add(Row($"max admitted in a simulated minute (R = {first.Workload.RequestsPerMinute})", runs, r => r.MaxAdmittedInAnyMinute, Integer));
+        rows.Add(Row("deferrals per job", runs, r => r.DeferralsPerJob, Decimal));
+        rows.Add(Row("most deferrals of one job", runs, r => r.MostDeferralsOfOneJob, Integer));
+        rows.Add(Row("storage operations per job", runs, r => r.StorageOperationsPerJob, Decimal));
+        rows.Add(Row("longest gap between admitted calls (s)", runs, r => r.Admissions.LongestGap().Gap.TotalSeconds, Decimal));
+        rows.Add(Row($"max admitted in any {minute}, sliding (R = {limit})", runs, r => r.MaxAdmittedInAnySlidingMinute, Integer));
+        rows.Add(Row($"max admitted in a fixed {minute}", runs, r => r.MaxAdmittedInAnyMinute, Integer));
         rows.Add(Row("achieved rate / R", runs, r => r.AchievedRateOfLimit, Decimal));
         rows.Add(Row("wall time (s)", runs, r => r.Wall.TotalSeconds, Decimal));
-        rows.Add(Row("drain time / (N/R)", runs, r => r.DrainOverIdeal, Decimal));
+        rows.Add(Row("shortest drain the rule allows (s)", runs, r => r.Workload.ShortestDrain.TotalSeconds, Decimal));
+        rows.Add(Row("drain time / shortest", runs, r => r.DrainOverShortest, Decimal));
         return Render(rows);
     }
 
@@ -69,17 +97,22 @@ internal static class ResultTable
     {
         var cells = new List<string> { metric };
         cells.AddRange(runs.Select(r => format(value(r))));
+        if (runs.Count < 2)
+        {
+            return [.. cells];
+        }
+
         var first = value(runs[0]);
         var last = value(runs[^1]);
         cells.Add(first == 0 || double.IsNaN(first) || double.IsNaN(last) ? "-" : (last / first).ToString("0.00", CultureInfo.InvariantCulture));
         return [.. cells];
     }
 
-    private static string Integer(double value) => value.ToString("0", CultureInfo.InvariantCulture);
+    private static string Integer(double value) => double.IsNaN(value) ? "-" : value.ToString("0", CultureInfo.InvariantCulture);
 
     private static string Decimal(double value) => double.IsNaN(value) ? "-" : value.ToString("0.00", CultureInfo.InvariantCulture);
 
-    private static string Render(List<string[]> rows)
+    internal static string Render(IReadOnlyList<string[]> rows)
     {
         var widths = Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
         var text = new StringBuilder();

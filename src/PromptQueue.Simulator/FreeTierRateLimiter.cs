@@ -18,11 +18,14 @@ internal sealed record DailyFreeUsage(int Limit, int Used)
     public int Remaining => Math.Max(0, Limit - Used);
 }
 
-/// <summary>OpenRouter's account-wide limits on <c>:free</c> models: fixed per-minute and per-UTC-day windows.</summary>
-internal sealed class FreeTierRateLimiter(SimulatedClock clock, int requestsPerMinute, int requestsPerDay)
+/// <summary>
+/// OpenRouter's account-wide limits on <c>:free</c> models: a per-minute window, fixed to the minute or sliding (see
+/// <see cref="PerMinuteWindow"/>), and a per-UTC-day one.
+/// </summary>
+internal sealed class FreeTierRateLimiter(SimulatedClock clock, int requestsPerMinute, int requestsPerDay, PerMinuteWindow minuteWindow = PerMinuteWindow.Fixed)
 {
     private readonly Lock _gate = new();
-    private readonly WindowCounter _minute = new(TimeSpan.FromMinutes(1));
+    private readonly IWindowCounter _minute = IWindowCounter.PerMinute(minuteWindow);
     private readonly WindowCounter _day = new(TimeSpan.FromDays(1));
 
     /// <summary>The limits cover every model whose id ends in <c>:free</c>, and no other.</summary>

@@ -33,8 +33,14 @@ public sealed class OpenRouterSimulator : IAsyncDisposable
     /// <summary>Chat calls refused with the platform's own free-tier 429 (scripted or random upstream 429s are not counted).</summary>
     public int RateLimitedCount => _recorder.RateLimitedCount;
 
-    /// <summary>The most chat calls admitted within one simulated-minute window.</summary>
+    /// <summary>The most chat calls admitted within one fixed simulated minute (aligned to the whole minute).</summary>
     public int MaxAdmittedInAnyMinute => _recorder.MaxAdmittedInAnyMinute;
+
+    /// <summary>The most chat calls admitted within any simulated minute, wherever it starts: the strict reading of the limit.</summary>
+    public int MaxAdmittedInAnySlidingMinute => _recorder.MaxAdmittedInAnySlidingMinute;
+
+    /// <summary>When each admitted chat call was admitted, on the real clock, oldest first: for gaps and spreads.</summary>
+    public IReadOnlyList<DateTimeOffset> AdmittedAt => _recorder.AdmittedAt;
 
     /// <summary>Raw bodies of the most recent chat calls, oldest first, at most <see cref="SimulatorOptions.ReceivedBodyCapacity"/>.</summary>
     public IReadOnlyList<string> ReceivedBodies => _recorder.ReceivedBodies;
@@ -64,7 +70,7 @@ public sealed class OpenRouterSimulator : IAsyncDisposable
         options.Validate();
 
         var clock = new SimulatedClock(options.TimeProvider, options.TimeScale);
-        var limiter = new FreeTierRateLimiter(clock, options.RequestsPerMinute, options.RequestsPerDay);
+        var limiter = new FreeTierRateLimiter(clock, options.RequestsPerMinute, options.RequestsPerDay, options.PerMinuteWindow);
         var recorder = new TrafficRecorder(clock, options.ReceivedBodyCapacity);
         var app = BuildHost(options.Port);
         var chat = new ChatCompletionsEndpoint(options, clock, limiter, recorder, new FaultDice(options), app.Lifetime.ApplicationStopping);

@@ -23,7 +23,7 @@ await using var simulator = await OpenRouterSimulator.StartAsync(options, stop.T
 // The URL alone on the first stdout line, so a driving process can read it without parsing prose.
 Console.WriteLine(simulator.BaseUrl);
 await Console.Error.WriteLineAsync(
-    $"openrouter-sim: rpm={options.RequestsPerMinute} rpd={options.RequestsPerDay} time-scale={options.TimeScale} " +
+    $"openrouter-sim: rpm={options.RequestsPerMinute} ({options.PerMinuteWindow} window) rpd={options.RequestsPerDay} time-scale={options.TimeScale} " +
     $"latency={options.FirstTokenDelay.TotalMilliseconds}ms; Ctrl+C to stop");
 
 try

@@ -10,6 +10,7 @@ public static class SimulatorCommandLine
           --port N                  loopback port to listen on (default 0: any free port)
           --rpm N                   :free requests admitted per simulated minute (default 20)
           --rpd N                   :free requests admitted per simulated UTC day (default 50)
+          --window fixed|sliding    per-minute window: whole minutes (default) or any 60 s
           --time-scale X            simulated time runs X times faster than real time (default 1)
           --latency-ms N            real delay before the first token (default 0)
           --chunk-delay-ms N        real delay between streamed chunks (default 0)
@@ -58,6 +59,7 @@ public static class SimulatorCommandLine
         "--port" => Int(value) is { } port ? options with { Port = port } : null,
         "--rpm" => Int(value) is { } rpm ? options with { RequestsPerMinute = rpm } : null,
         "--rpd" => Int(value) is { } rpd ? options with { RequestsPerDay = rpd } : null,
+        "--window" => WindowKind(value) is { } window ? options with { PerMinuteWindow = window } : null,
         "--time-scale" => Number(value) is { } scale ? options with { TimeScale = scale } : null,
         "--latency-ms" => Int(value) is { } ms ? options with { FirstTokenDelay = TimeSpan.FromMilliseconds(ms) } : null,
         "--chunk-delay-ms" => Int(value) is { } ms ? options with { ChunkDelay = TimeSpan.FromMilliseconds(ms) } : null,
@@ -70,6 +72,10 @@ public static class SimulatorCommandLine
         "--seed" => Int(value) is { } seed ? options with { Seed = seed } : null,
         _ => null,
     };
+
+    /// <summary>The per-minute window named on a command line: <c>fixed</c> or <c>sliding</c>, in any case.</summary>
+    public static PerMinuteWindow? WindowKind(string value) =>
+        Enum.GetValues<PerMinuteWindow>().Select(kind => (PerMinuteWindow?)kind).FirstOrDefault(kind => string.Equals(kind.ToString(), value, StringComparison.OrdinalIgnoreCase));
 
     private static int? Int(string value) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number : null;

@@ -15,6 +15,9 @@ public sealed record SimulatorOptions
     /// <summary>Account-wide admitted <c>:free</c> calls per simulated minute.</summary>
     public int RequestsPerMinute { get; init; } = 20;
 
+    /// <summary>How the per-minute limit counts: in whole minutes (the default, as OpenRouter's reset times suggest) or over any 60 s.</summary>
+    public PerMinuteWindow PerMinuteWindow { get; init; } = PerMinuteWindow.Fixed;
+
     /// <summary>Account-wide admitted <c>:free</c> calls per simulated UTC day.</summary>
     public int RequestsPerDay { get; init; } = 50;
 
@@ -60,6 +63,11 @@ public sealed record SimulatorOptions
         ArgumentNullException.ThrowIfNull(TimeProvider);
         ArgumentOutOfRangeException.ThrowIfNegative(RequestsPerMinute);
         ArgumentOutOfRangeException.ThrowIfNegative(RequestsPerDay);
+        if (!Enum.IsDefined(PerMinuteWindow))
+        {
+            throw new ArgumentOutOfRangeException(nameof(PerMinuteWindow), PerMinuteWindow, "PerMinuteWindow must be Fixed or Sliding.");
+        }
+
         if (!(TimeScale > 0) || double.IsInfinity(TimeScale))
         {
             throw new ArgumentOutOfRangeException(nameof(TimeScale), TimeScale, "TimeScale must be a positive finite number.");

@@ -9,6 +9,8 @@ internal sealed class TrafficRecorder(SimulatedClock clock, int bodyCapacity)
     private readonly Lock _gate = new();
     private readonly Queue<string> _bodies = new();
     private readonly WindowCounter _admittedThisMinute = new(TimeSpan.FromMinutes(1));
+    private readonly SlidingWindowCounter _admittedLastMinute = new(TimeSpan.FromMinutes(1));
+    private readonly List<DateTimeOffset> _admittedAt = [];
     private IReadOnlyDictionary<string, string> _lastHeaders = NoHeaders;
     private TaskCompletionSource _released = Released();
     private int _inFlight;
@@ -17,6 +19,7 @@ internal sealed class TrafficRecorder(SimulatedClock clock, int bodyCapacity)
     private int _admitted;
     private int _rateLimited;
     private int _maxAdmittedInAnyMinute;
+    private int _maxAdmittedInAnySlidingMinute;
 
     public int ChatRequestCount => Read(() => _chatRequests);
 
@@ -25,6 +28,10 @@ internal sealed class TrafficRecorder(SimulatedClock clock, int bodyCapacity)
     public int RateLimitedCount => Read(() => _rateLimited);
 
     public int MaxAdmittedInAnyMinute => Read(() => _maxAdmittedInAnyMinute);
+
+    public int MaxAdmittedInAnySlidingMinute => Read(() => _maxAdmittedInAnySlidingMinute);
+
+    public IReadOnlyList<DateTimeOffset> AdmittedAt => Read(() => _admittedAt.ToArray());
 
     public IReadOnlyList<string> ReceivedBodies => Read(() => _bodies.ToArray());
 
@@ -121,8 +128,13 @@ internal sealed class TrafficRecorder(SimulatedClock clock, int bodyCapacity)
         lock (_gate)
         {
             _admitted++;
-            var inThisMinute = _admittedThisMinute.IncrementAt(clock.SimulatedNow);
-            _maxAdmittedInAnyMinute = Math.Max(_maxAdmittedInAnyMinute, inThisMinute);
+            var real = clock.RealNow;
+            var now = clock.ToSimulated(real);
+            _admittedAt.Add(real);
+            _maxAdmittedInAnyMinute = Math.Max(_maxAdmittedInAnyMinute, _admittedThisMinute.IncrementAt(now));
+
+            // The busiest sliding minute ends at some admission, so counting at each one finds it.
+            _maxAdmittedInAnySlidingMinute = Math.Max(_maxAdmittedInAnySlidingMinute, _admittedLastMinute.IncrementAt(now));
         }
     }
 

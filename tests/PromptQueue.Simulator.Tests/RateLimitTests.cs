@@ -191,13 +191,89 @@ public sealed class RateLimitTests
         Assert.Equal(8, simulator.AdmittedCount);
     }
 
-    private static Task<OpenRouterSimulator> StartAsync(TimeProvider time, int perMinute, int perDay, double timeScale = 1) =>
+    [Fact]
+    public async Task Post_SlidingWindow_RefusesACallThatAFixedWindowAdmitsAcrossTheMinute()
+    {
+        // Arrange: the limit spent ten seconds before a minute ends, then one more call ten seconds into the next.
+        var fixedTime = new FakeTimeProvider(MidMinute.AddSeconds(20));
+        var slidingTime = new FakeTimeProvider(MidMinute.AddSeconds(20));
+        await using var fixedWindow = await StartAsync(fixedTime, perMinute: 20, perDay: 100);
+        await using var slidingWindow = await StartAsync(slidingTime, perMinute: 20, perDay: 100, window: PerMinuteWindow.Sliding);
+        using var fixedClient = ChatCalls.CreateClient(fixedWindow);
+        using var slidingClient = ChatCalls.CreateClient(slidingWindow);
+        await SendAsync(fixedClient, 20);
+        await SendAsync(slidingClient, 20);
+        fixedTime.Advance(TimeSpan.FromSeconds(20));
+        slidingTime.Advance(TimeSpan.FromSeconds(20));
+
+        // Act: the 21st call within 20 s.
+        var fixedStatus = await SendAsync(fixedClient, 1);
+        using var refused = await ChatCalls.PostAsync(slidingClient, ChatCalls.Body("the 21st", stream: false));
+
+        // Assert: the sliding window resets when its oldest call is a minute old, not on the minute.
+        Assert.Equal([HttpStatusCode.OK], fixedStatus);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Equal(MidMinute.AddSeconds(80).ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture), Header(refused, "X-RateLimit-Reset"));
+        Assert.Equal((21, 20), (fixedWindow.MaxAdmittedInAnySlidingMinute, slidingWindow.MaxAdmittedInAnySlidingMinute));
+        Assert.Equal((20, 20), (fixedWindow.MaxAdmittedInAnyMinute, slidingWindow.MaxAdmittedInAnyMinute));
+    }
+
+    [Fact]
+    public async Task Post_FixedWindow_RefusesACallThatASlidingWindowAdmits()
+    {
+        // Arrange: the limit spent ten seconds before a minute ends, then the limit asked for again just after it:
+        // the fixed window admits that second burst, the sliding one refuses it.
+        var fixedTime = new FakeTimeProvider(MidMinute.AddSeconds(20));
+        var slidingTime = new FakeTimeProvider(MidMinute.AddSeconds(20));
+        await using var fixedWindow = await StartAsync(fixedTime, perMinute: 20, perDay: 100);
+        await using var slidingWindow = await StartAsync(slidingTime, perMinute: 20, perDay: 100, window: PerMinuteWindow.Sliding);
+        using var fixedClient = ChatCalls.CreateClient(fixedWindow);
+        using var slidingClient = ChatCalls.CreateClient(slidingWindow);
+        await SendAsync(fixedClient, 20);
+        await SendAsync(slidingClient, 20);
+        fixedTime.Advance(TimeSpan.FromSeconds(11));
+        slidingTime.Advance(TimeSpan.FromSeconds(11));
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.OK, 20), await SendAsync(fixedClient, 20));
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await SendAsync(slidingClient, 1)).Single());
+
+        // Act: 50 s later, 61 s after the first burst and within the minute of the second.
+        fixedTime.Advance(TimeSpan.FromSeconds(50));
+        slidingTime.Advance(TimeSpan.FromSeconds(50));
+        var fixedStatus = await SendAsync(fixedClient, 1);
+        var slidingStatus = await SendAsync(slidingClient, 1);
+
+        // Assert
+        Assert.Equal([HttpStatusCode.TooManyRequests], fixedStatus);
+        Assert.Equal([HttpStatusCode.OK], slidingStatus);
+        Assert.Equal(40, fixedWindow.MaxAdmittedInAnySlidingMinute);
+        Assert.Equal(20, slidingWindow.MaxAdmittedInAnySlidingMinute);
+    }
+
+    [Fact]
+    public async Task AdmittedAt_AdmittedCalls_RecordsTheirRealTimesOnly()
+    {
+        // Arrange
+        var time = new FakeTimeProvider(MidMinute);
+        await using var simulator = await StartAsync(time, perMinute: 2, perDay: 100, timeScale: 60);
+        using var client = ChatCalls.CreateClient(simulator);
+
+        // Act
+        await SendAsync(client, 1);
+        time.Advance(TimeSpan.FromMilliseconds(250));
+        await SendAsync(client, 2);
+
+        // Assert: the refused third call is not an admission.
+        Assert.Equal([MidMinute, MidMinute.AddMilliseconds(250)], simulator.AdmittedAt);
+    }
+
+    private static Task<OpenRouterSimulator> StartAsync(TimeProvider time, int perMinute, int perDay, double timeScale = 1, PerMinuteWindow window = PerMinuteWindow.Fixed) =>
         OpenRouterSimulator.StartAsync(new SimulatorOptions
         {
             TimeProvider = time,
             RequestsPerMinute = perMinute,
             RequestsPerDay = perDay,
             TimeScale = timeScale,
+            PerMinuteWindow = window,
         });
 
     private static async Task<List<HttpStatusCode>> SendAsync(HttpClient client, int count, string model = ChatCalls.FreeModel)

@@ -8,7 +8,7 @@ public sealed class SimulatorCommandLineTests
         // Arrange
         string[] args =
         [
-            "--port", "8123", "--rpm", "16", "--rpd", "1000", "--time-scale", "60", "--latency-ms", "250",
+            "--port", "8123", "--rpm", "16", "--rpd", "1000", "--window", "Sliding", "--time-scale", "60", "--latency-ms", "250",
             "--chunk-delay-ms", "5", "--keep-alive-comments", "17", "--api-key", "sk-or-sim",
             "--upstream-429-rate", "0.1", "--server-error-rate", "0.05", "--midstream-error-rate", "0.02",
             "--hang-rate", "0.01", "--seed", "9",
@@ -25,6 +25,7 @@ public sealed class SimulatorCommandLineTests
                 Port = 8123,
                 RequestsPerMinute = 16,
                 RequestsPerDay = 1000,
+                PerMinuteWindow = PerMinuteWindow.Sliding,
                 TimeScale = 60,
                 FirstTokenDelay = TimeSpan.FromMilliseconds(250),
                 ChunkDelay = TimeSpan.FromMilliseconds(5),
@@ -44,6 +45,8 @@ public sealed class SimulatorCommandLineTests
     [InlineData("--rpm many")]
     [InlineData("--rpm")]
     [InlineData("--time-scale 0")]
+    [InlineData("--window rolling")]
+    [InlineData("--window 1")]
     [InlineData("--hang-rate 1.5")]
     public void TryParse_InvalidArguments_FailsWithMessage(string commandLine)
     {
