@@ -199,8 +199,10 @@ public static class BudgetRules
     private static string Reserved(DateTimeOffset slot, int perMinute) => $"reserved the slot at {slot:HH:mm:ss.fff} UTC ({perMinute}/min)";
 
     /// <summary>
-    /// What a receiver of new work should do: hold off until <c>HoldUntil</c> (no request could start within the
-    /// longest inline wait before then), and be polling again by <c>WakeAt</c>, when a reserved slot's job is due back.
+    /// What a receiver of new work should do: hold off until <c>HoldUntil</c> (a job received before then could neither
+    /// start nor reserve its slot, and would only be put back to ask again), and be polling again by <c>WakeAt</c>, when
+    /// a reserved slot's job is due back. A job that can reserve is worth taking at once: it is deferred once, to a
+    /// definite slot, and the queue is left holding only messages that are due, so none waits behind a backlog.
     /// While a reserved job is due and has not claimed its slot, nothing is held and the receiver polls at least every
     /// <see cref="ReservationLead"/>: its message is on the queue, or about to be. The daily limit holds nothing back: a
     /// paid fallback, or jobs on models the budget does not meter, may still run.
@@ -228,7 +230,7 @@ public static class BudgetRules
         }
 
         var opening = EarliestStart(state.Starts, Latest(now, state.BlockedUntil), perMinute, options);
-        var holdUntil = Earliest(opening - options.MaxInlineWait, wakeAt);
+        var holdUntil = Earliest(opening - Longest(options.MaxInlineWait, options.ReservationHorizon), wakeAt);
         return (holdUntil > now ? holdUntil : null, wakeAt);
     }
 
@@ -333,6 +335,8 @@ public static class BudgetRules
     }
 
     private static DateTimeOffset Earliest(DateTimeOffset first, DateTimeOffset? other) => other < first ? other.Value : first;
+
+    private static TimeSpan Longest(TimeSpan first, TimeSpan second) => first > second ? first : second;
 
     /// <summary>The latest of the given moments, ignoring those not set.</summary>
     internal static DateTimeOffset Latest(DateTimeOffset first, params DateTimeOffset?[] others)

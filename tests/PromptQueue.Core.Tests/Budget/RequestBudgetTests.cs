@@ -232,22 +232,21 @@ public sealed class RequestBudgetTests
     }
 
     [Fact]
-    public async Task ReceiveAdviceAsync_WindowFullAndASlotReserved_HoldsUntilTheInlineWaitReachesTheOpeningAndWakesForTheReservation()
+    public async Task ReceiveAdviceAsync_NoSlotToReserveWithinTheHorizon_HoldsUntilThereIsAndWakesForTheReservation()
     {
-        // Arrange: two starts a minute, both spent; one of 10:01:00's is reserved for job-c.
-        var budget = Budget(new BudgetOptions { RequestsPerMinute = 2, WindowMargin = TimeSpan.Zero, MaxInlineWait = TimeSpan.FromSeconds(10) });
+        // Arrange: one start a minute, spent; 10:01:00's is reserved for job-c; reservations reach 90 s ahead.
+        var budget = Budget(new BudgetOptions { RequestsPerMinute = 1, WindowMargin = TimeSpan.Zero, MaxInlineWait = TimeSpan.FromSeconds(10), ReservationHorizon = TimeSpan.FromSeconds(90) });
         var idle = await budget.ReceiveAdviceAsync(CancellationToken.None);
         await budget.AcquireAsync("job-a", CancellationToken.None);
-        await budget.AcquireAsync("job-b", CancellationToken.None);
         await budget.AcquireAsync("job-c", CancellationToken.None);
 
         // Act
         var full = await budget.ReceiveAdviceAsync(CancellationToken.None);
 
-        // Assert: nothing to hold on an idle account; a full one is worth polling 10 s before job-c's slot, and job-c
-        // is due back a second before it.
+        // Assert: nothing to hold on an idle account; on a full one a new job could reserve the next free slot, 10:02:00,
+        // from 10:00:30, and job-c is due back a second before its slot.
         Assert.Equal((null, null), idle);
-        Assert.Equal((Start.AddSeconds(50), Start.AddSeconds(59)), full);
+        Assert.Equal((Start.AddSeconds(30), Start.AddSeconds(59)), full);
     }
 
     [Fact]
