@@ -149,18 +149,21 @@ public static class BudgetRules
         if (holder is not null && state.Starts.FirstOrDefault(s => s.Reserved && s.Holder == holder) is { Reserved: true } reservation)
         {
             // The job's own slot: it starts then without competing again, unless a 429 learned since blocks it or the
-            // job came back after its slot (starting late could crowd the next window), when the slot is given up.
+            // job came back after its slot (starting late could crowd the next window), when the slot is given up. A
+            // start before it that went out late (see MoveStart) moves the slot on as far as the rule then needs.
             var ownWait = options.MaxInlineWait > 2 * ReservationLead ? options.MaxInlineWait : 2 * ReservationLead;
-            var blocked = state.BlockedUntil > reservation.At;
-            if (!blocked && reservation.At >= now && reservation.At - now <= ownWait)
+            var at = StillAllowed(state.Starts, reservation, perMinute, options);
+            var blocked = state.BlockedUntil > at;
+            if (!blocked && at >= now && at - now <= ownWait)
             {
-                var used = state.Starts.Without(s => s == reservation).With(reservation with { Reserved = false });
-                return (new BudgetGranted(reservation.At), state with { Starts = used });
+                var used = state.Starts.Without(s => s == reservation).With(reservation with { At = at, Reserved = false });
+                return (new BudgetGranted(at), state with { Starts = used });
             }
 
-            if (!blocked && reservation.At > now)
+            if (!blocked && at > now)
             {
-                return (new BudgetDeferred(reservation.At, BudgetWait.Spacing, Reserved(reservation.At, perMinute), Reserved: true), null);
+                var moved = at == reservation.At ? null : state with { Starts = state.Starts.Without(s => s == reservation).With(reservation with { At = at }) };
+                return (new BudgetDeferred(at, BudgetWait.Spacing, Reserved(at, perMinute), Reserved: true), moved);
             }
 
             state = state with { Starts = state.Starts.Without(s => s == reservation), DayUsed = Math.Max(0, state.DayUsed - 1) };
@@ -256,6 +259,67 @@ public static class BudgetRules
             ? new BudgetDeferred(state.BlockedUntil.Value, BudgetWait.BlockedUntilReset, $"a 429 blocks requests until {state.BlockedUntil:HH:mm:ss} UTC")
             : null;
     }
+
+    /// <summary>
+    /// How much later than its slot a call may go out before the budget counts it from when it really went out. The
+    /// window margin absorbs the rest: half of it is left for calls that went out late by different amounts.
+    /// </summary>
+    public static TimeSpan LateStartTolerance(BudgetOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.WindowMargin / 2;
+    }
+
+    /// <summary>
+    /// The start granted at <paramref name="slotAt"/> (to <paramref name="holder"/>) counted from
+    /// <paramref name="startedAt"/>, when its call really went out. The account counts a call when it arrives: a call
+    /// that went out a second after its slot, counted at the slot, would let the call a window after it arrive while
+    /// the account still counts the first. Calls granted and not yet started see the move when they check again.
+    /// </summary>
+    public static BudgetState MoveStart(BudgetState current, DateTimeOffset slotAt, string? holder, DateTimeOffset startedAt)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        var granted = new BudgetStart(slotAt, holder);
+        var at = CeilingToMillisecond(startedAt);
+        return at > slotAt && current.Starts.Contains(granted)
+            ? current with { Starts = current.Starts.Without(s => s == granted).With(granted with { At = at }) }
+            : current;
+    }
+
+    /// <summary>
+    /// Checks a slot granted earlier just before its call starts: a block learned meanwhile holds it back (see
+    /// <see cref="HeldBack"/>) and gives the request back; a start before it that was moved to when its call really
+    /// went out (see <see cref="MoveStart"/>) may leave the slot too early, when the job asks again with its slot
+    /// given back. The decision is null when the call may start at its slot.
+    /// </summary>
+    public static (BudgetDecision? Decision, BudgetState? NewState) Recheck(BudgetState current, BudgetGranted granted, string? holder, DateTimeOffset now, BudgetOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(granted);
+        ArgumentNullException.ThrowIfNull(options);
+        if (HeldBack(current, now) is { } held)
+        {
+            return (held, ReturnSlot(current, granted.SlotAt, holder, now));
+        }
+
+        var state = RollOver(current, now);
+        var own = new BudgetStart(granted.SlotAt, holder);
+        if (!state.Starts.Contains(own) || StillAllowed(state.Starts, own, Limits(state, options).PerMinute, options) == own.At)
+        {
+            return (null, null);
+        }
+
+        var returned = ReturnSlot(state, granted.SlotAt, holder, now);
+        var (decision, decided) = Decide(returned, now, options, holder);
+        return (decision, decided ?? returned);
+    }
+
+    /// <summary>
+    /// The earliest moment from its own that the start <paramref name="own"/> may keep, given the rest of the log as
+    /// it stands: its own, unless a start before it was moved later since it was given.
+    /// </summary>
+    private static DateTimeOffset StillAllowed(StartLog starts, BudgetStart own, int perMinute, BudgetOptions options) =>
+        CeilingToMillisecond(EarliestStart(starts.Without(s => s == own), own.At, perMinute, options));
 
     /// <summary>Gives back a request granted at <paramref name="slotAt"/> (to <paramref name="holder"/>) and never made.</summary>
     public static BudgetState ReturnSlot(BudgetState current, DateTimeOffset slotAt, string? holder, DateTimeOffset now)

@@ -31,45 +31,43 @@ public sealed partial class RequestBudget(
     /// </summary>
     /// <param name="jobId">The job that will make the call; null for a call of no job, which never reserves a slot.</param>
     /// <param name="cancellationToken">Stops the reads and writes.</param>
-    public async Task<BudgetDecision> AcquireAsync(string? jobId, CancellationToken cancellationToken)
+    public Task<BudgetDecision> AcquireAsync(string? jobId, CancellationToken cancellationToken)
     {
         var holder = jobId is null ? null : BudgetRules.HolderOf(jobId);
-        return await OptimisticConcurrency.UpdateAsync(
-            async ct =>
-            {
-                var (state, version) = await store.ReadAsync(ct);
-                var (decision, spent) = BudgetRules.Decide(BudgetRules.ForKey(state, _key), time.GetUtcNow(), _options, holder);
-                // A failed write means another instance took the slot between our read and write: read again.
-                return spent is null || await store.TryWriteAsync(spent, version, ct)
-                    ? ConcurrencyStep.Done<BudgetDecision>(decision)
-                    : ConcurrencyStep.Conflict<BudgetDecision>();
-            },
-            MaxTries,
-            () =>
-            {
-                LogContended(MaxTries);
-                return new BudgetDeferred(time.GetUtcNow() + _options.Window / _options.RequestsPerMinute, BudgetWait.Spacing, "the budget is heavily contended");
-            },
+        return DecideAsync((state, now) => BudgetRules.Decide(state, now, _options, holder), cancellationToken);
+    }
+
+    /// <summary>
+    /// Checks a slot granted earlier just before its call starts (see <see cref="BudgetRules.Recheck"/>): the same
+    /// grant when the call may start; otherwise the decision it is given now, with the slot given back (a block
+    /// learned meanwhile), or moved on (a start before it went out late).
+    /// </summary>
+    public Task<BudgetDecision> RecheckAsync(BudgetGranted granted, string? jobId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(granted);
+        var holder = jobId is null ? null : BudgetRules.HolderOf(jobId);
+        return DecideAsync(
+            (state, now) => BudgetRules.Recheck(state, granted, holder, now, _options) is ({ } changed, var written) ? (changed, written) : (granted, null),
             cancellationToken);
     }
 
     /// <summary>
-    /// Checks a slot granted earlier just before its call starts. When a block was learned meanwhile (see
-    /// <see cref="BudgetRules.HeldBack"/>), the call must not go out: the slot is given back to the day's count and the
-    /// caller is told when to come back. Null when the call may start.
+    /// Tells the budget when the call granted <paramref name="granted"/> really went out: when that was later than the
+    /// slot by more than <see cref="BudgetRules.LateStartTolerance"/>, its start is counted from then (see
+    /// <see cref="BudgetRules.MoveStart"/>), so the account's window and the budget's count the same call.
     /// </summary>
-    public async Task<BudgetDeferred?> RecheckAsync(BudgetGranted granted, string? jobId, CancellationToken cancellationToken)
+    public Task ConfirmStartAsync(BudgetGranted granted, string? jobId, DateTimeOffset startedAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(granted);
-        var now = time.GetUtcNow();
-        if (BudgetRules.HeldBack(await ReadAsync(cancellationToken), now) is not { } held)
+        var late = startedAt - granted.SlotAt;
+        if (late <= BudgetRules.LateStartTolerance(_options))
         {
-            return null;
+            return Task.CompletedTask;
         }
 
+        LogLateStart(granted.SlotAt, late.TotalMilliseconds);
         var holder = jobId is null ? null : BudgetRules.HolderOf(jobId);
-        await UpdateAsync(state => BudgetRules.ReturnSlot(state, granted.SlotAt, holder, time.GetUtcNow()), cancellationToken);
-        return held;
+        return UpdateAsync(state => BudgetRules.MoveStart(state, granted.SlotAt, holder, startedAt), cancellationToken);
     }
 
     /// <summary>Whether a receiver of new work should hold off, and when it must poll again; see <see cref="BudgetRules.ReceiveAdvice"/>.</summary>
@@ -98,6 +96,26 @@ public sealed partial class RequestBudget(
         return BudgetRules.RollOver(BudgetRules.ForKey(state, _key), time.GetUtcNow());
     }
 
+    /// <summary>Applies a budget rule to the stored budget as this worker's key sees it, and writes what it spent.</summary>
+    private Task<BudgetDecision> DecideAsync(Func<BudgetState, DateTimeOffset, (BudgetDecision Decision, BudgetState? NewState)> rule, CancellationToken cancellationToken) =>
+        OptimisticConcurrency.UpdateAsync(
+            async ct =>
+            {
+                var (state, version) = await store.ReadAsync(ct);
+                var (decision, spent) = rule(BudgetRules.ForKey(state, _key), time.GetUtcNow());
+                // A failed write means another instance took the slot between our read and write: read again.
+                return spent is null || await store.TryWriteAsync(spent, version, ct)
+                    ? ConcurrencyStep.Done<BudgetDecision>(decision)
+                    : ConcurrencyStep.Conflict<BudgetDecision>();
+            },
+            MaxTries,
+            () =>
+            {
+                LogContended(MaxTries);
+                return new BudgetDeferred(time.GetUtcNow() + _options.Window / _options.RequestsPerMinute, BudgetWait.Spacing, "the budget is heavily contended");
+            },
+            cancellationToken);
+
     private Task<bool> UpdateAsync(Func<BudgetState, BudgetState> change, CancellationToken cancellationToken) =>
         OptimisticConcurrency.UpdateAsync(
             async ct =>
@@ -115,6 +133,9 @@ public sealed partial class RequestBudget(
                 return false;
             },
             cancellationToken);
+
+    [LoggerMessage(LogLevel.Debug, "The call granted the slot at {SlotAt:O} went out {LateMs:F0} ms late; the budget counts it from then")]
+    private partial void LogLateStart(DateTimeOffset slotAt, double lateMs);
 
     [LoggerMessage(LogLevel.Warning, "The shared budget changed under {Attempts} attempts in a row; giving way for now")]
     private partial void LogContended(int attempts);

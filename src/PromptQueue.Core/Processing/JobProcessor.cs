@@ -362,6 +362,19 @@ public sealed partial class JobProcessor(
     {
         // Any free model in the chain may serve the call and spend a free request, so any one of them meters it.
         var slot = request.AllModels.Any(budget.Meters) ? await budget.AcquireAsync(record.JobId, cancellationToken) : null;
+        while (slot is BudgetGranted waiting && waiting.SlotAt > time.GetUtcNow())
+        {
+            await Task.Delay(waiting.SlotAt - time.GetUtcNow(), time, cancellationToken);
+
+            // A 429 learned by another call while this one waited blocks it too: it would only be refused, and spend
+            // one of the day's requests at the provider. A call before it that went out late may move its slot on.
+            slot = await budget.RecheckAsync(waiting, record.JobId, cancellationToken);
+            if (slot == waiting)
+            {
+                break;
+            }
+        }
+
         if (slot is BudgetDeferred { Reason: BudgetWait.DailyLimit } && FallbackFor(request) is { } paid)
         {
             LogFallback(record.JobId, request.Model, paid.Model, "today's free requests are spent");
@@ -377,24 +390,13 @@ public sealed partial class JobProcessor(
             // No call is made, so no attempt is counted, and nothing was spent.
             return (null, null, await WaitAsync(record, Spread(deferred.Until), deferred.Reason.ToWaitReason(), null, cancellationToken));
         }
-        else if (slot is BudgetGranted granted && granted.SlotAt > time.GetUtcNow())
-        {
-            await Task.Delay(granted.SlotAt - time.GetUtcNow(), time, cancellationToken);
 
-            // A 429 learned by another call while this one waited blocks it too: it would only be refused, and spend
-            // one of the day's requests at the provider.
-            if (await budget.RecheckAsync(granted, record.JobId, cancellationToken) is { } held)
-            {
-                return (null, null, await WaitAsync(record, Spread(held.Until), held.Reason.ToWaitReason(), null, cancellationToken));
-            }
-        }
-
-        var outcome = await CallWhileClaimedAsync(record, lease, request, cancellationToken);
+        var outcome = await CallWhileClaimedAsync(record, lease, request, slot as BudgetGranted, cancellationToken);
         if (outcome is ChatFailed failed && IsFreeVariantGone(failed.Error) && FallbackFor(request) is { } replacement)
         {
             LogFallback(record.JobId, request.Model, replacement.Model, failed.Error.Message);
             request = replacement;
-            outcome = await CallWhileClaimedAsync(record, lease, request, cancellationToken);
+            outcome = await CallWhileClaimedAsync(record, lease, request, null, cancellationToken);
         }
 
         return outcome is null ? (null, null, new(record.JobId, JobOutcome.Duplicate)) : (outcome, request, null);
@@ -405,7 +407,7 @@ public sealed partial class JobProcessor(
     /// every half claim while the call runs, so a live worker is never overtaken however long the model thinks.
     /// Null when the job was taken over meanwhile: the call is cut short, since its answer could not be stored.
     /// </summary>
-    private async Task<ChatOutcome?> CallWhileClaimedAsync(JobRecord record, ClaimLease lease, ChatRequest request, CancellationToken cancellationToken)
+    private async Task<ChatOutcome?> CallWhileClaimedAsync(JobRecord record, ClaimLease lease, ChatRequest request, BudgetGranted? granted, CancellationToken cancellationToken)
     {
         if (!await StartCallAsync(record, lease, cancellationToken))
         {
@@ -417,7 +419,14 @@ public sealed partial class JobProcessor(
         var heartbeat = RenewWhileCallingAsync(record, lease, takenOver, callEnded.Token);
         try
         {
-            return await chat.CompleteAsync(request, takenOver.Token);
+            var startedAt = time.GetUtcNow();
+            var call = chat.CompleteAsync(request, takenOver.Token);
+            if (granted is not null)
+            {
+                await ConfirmStartAsync(record.JobId, granted, startedAt);
+            }
+
+            return await call;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && takenOver.IsCancellationRequested)
         {
@@ -428,6 +437,22 @@ public sealed partial class JobProcessor(
         {
             await callEnded.CancelAsync();
             await heartbeat;
+        }
+    }
+
+    /// <summary>
+    /// Tells the budget when the call really went out, while it runs (see <see cref="RequestBudget.ConfirmStartAsync"/>).
+    /// A storage fault only costs the correction: the call itself goes on.
+    /// </summary>
+    private async Task ConfirmStartAsync(string jobId, BudgetGranted granted, DateTimeOffset startedAt)
+    {
+        try
+        {
+            await budget.ConfirmStartAsync(granted, jobId, startedAt, CancellationToken.None);
+        }
+        catch (Exception ex) when (StorageFaults.IsTransient(ex))
+        {
+            LogLateStartNotRecorded(ex, jobId);
         }
     }
 
@@ -796,6 +821,9 @@ public sealed partial class JobProcessor(
 
     [LoggerMessage(LogLevel.Warning, "Job {JobId}: renewing the claim failed; the call goes on and the next renewal tries again")]
     private partial void LogRenewalFailed(Exception exception, string jobId);
+
+    [LoggerMessage(LogLevel.Warning, "Job {JobId}: its call went out late and the budget could not be told; the call goes on")]
+    private partial void LogLateStartNotRecorded(Exception exception, string jobId);
 
     [LoggerMessage(LogLevel.Information, "Job {JobId} waits for its parent: {Why}")]
     private partial void LogParentPending(string jobId, string why);

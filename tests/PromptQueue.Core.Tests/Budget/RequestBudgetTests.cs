@@ -278,10 +278,10 @@ public sealed class RequestBudgetTests
         var granted = Assert.IsType<BudgetGranted>(await budget.AcquireAsync(null, CancellationToken.None));
 
         // Act
-        var held = await budget.RecheckAsync(granted, null, CancellationToken.None);
+        var rechecked = await budget.RecheckAsync(granted, null, CancellationToken.None);
 
         // Assert
-        Assert.Null(held);
+        Assert.Equal(granted, rechecked);
         Assert.Equal(1, (await budget.ReadAsync(CancellationToken.None)).DayUsed);
     }
 
@@ -294,11 +294,83 @@ public sealed class RequestBudgetTests
         await budget.PauseAsync(Start.AddMinutes(5), "the key was refused", keyAtFault: false, CancellationToken.None);
 
         // Act
-        var held = await budget.RecheckAsync(granted, null, CancellationToken.None);
+        var held = Assert.IsType<BudgetDeferred>(await budget.RecheckAsync(granted, null, CancellationToken.None));
 
         // Assert
-        Assert.Equal((Start.AddMinutes(5), BudgetWait.Paused), (held!.Until, held.Reason));
+        Assert.Equal((Start.AddMinutes(5), BudgetWait.Paused), (held.Until, held.Reason));
         Assert.Equal(0, (await budget.ReadAsync(CancellationToken.None)).DayUsed);
+    }
+
+    [Fact]
+    public async Task ConfirmStartAsync_CallWentOutLate_CountsItFromThenSoTheCallAWindowLaterWaitsForIt()
+    {
+        // Arrange: one start a window; job-a's call went out 600 ms after its slot, beyond the 100 ms tolerated.
+        var budget = Budget(new BudgetOptions { RequestsPerMinute = 1, WindowMargin = TimeSpan.FromMilliseconds(200), MaxInlineWait = TimeSpan.FromMinutes(2) });
+        var granted = Assert.IsType<BudgetGranted>(await budget.AcquireAsync("job-a", CancellationToken.None));
+        _time.Advance(TimeSpan.FromMilliseconds(600));
+
+        // Act
+        await budget.ConfirmStartAsync(granted, "job-a", _time.GetUtcNow(), CancellationToken.None);
+        var next = await budget.AcquireAsync("job-b", CancellationToken.None);
+
+        // Assert: the window (and its margin) is counted from when job-a's call really went out.
+        Assert.Equal(Start.AddMilliseconds(600) + TimeSpan.FromSeconds(60.2), Assert.IsType<BudgetGranted>(next).SlotAt);
+    }
+
+    [Fact]
+    public async Task ConfirmStartAsync_CallWentOutWithinTheTolerance_WritesNothing()
+    {
+        // Arrange
+        var budget = Budget(new BudgetOptions { RequestsPerMinute = 1, WindowMargin = TimeSpan.FromMilliseconds(200) });
+        var granted = Assert.IsType<BudgetGranted>(await budget.AcquireAsync("job-a", CancellationToken.None));
+        var writes = _store.Writes;
+
+        // Act
+        await budget.ConfirmStartAsync(granted, "job-a", Start.AddMilliseconds(100), CancellationToken.None);
+
+        // Assert
+        Assert.Equal(writes, _store.Writes);
+        Assert.Equal(Start, Assert.Single((await budget.ReadAsync(CancellationToken.None)).Starts).At);
+    }
+
+    [Fact]
+    public async Task RecheckAsync_ACallBeforeItWentOutLate_MovesTheSlotOnAsFarAsTheWindowNeeds()
+    {
+        // Arrange: job-b is granted the slot a window after job-a's and waits for it; then job-a's call goes out late.
+        var budget = Budget(new BudgetOptions { RequestsPerMinute = 1, WindowMargin = TimeSpan.Zero, MaxInlineWait = TimeSpan.FromMinutes(2) });
+        var first = Assert.IsType<BudgetGranted>(await budget.AcquireAsync("job-a", CancellationToken.None));
+        var second = Assert.IsType<BudgetGranted>(await budget.AcquireAsync("job-b", CancellationToken.None));
+        await budget.ConfirmStartAsync(first, "job-a", Start.AddMilliseconds(700), CancellationToken.None);
+        _time.SetUtcNow(second.SlotAt);
+
+        // Act
+        var rechecked = await budget.RecheckAsync(second, "job-b", CancellationToken.None);
+
+        // Assert: job-b's start moves by as much, and the day still counts two.
+        Assert.Equal(Start.AddMinutes(1), second.SlotAt);
+        Assert.Equal(new BudgetGranted(Start.AddMinutes(1).AddMilliseconds(700)), rechecked);
+        var state = await budget.ReadAsync(CancellationToken.None);
+        Assert.Equal([Start.AddMilliseconds(700), Start.AddMinutes(1).AddMilliseconds(700)], state.Starts.Select(s => s.At));
+        Assert.Equal(2, state.DayUsed);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_ACallBeforeTheReservationWentOutLate_TheReservedJobStartsAsFarOnAsTheWindowNeeds()
+    {
+        // Arrange: job-b reserves the slot a window after job-a's; job-a's call goes out 700 ms late.
+        var budget = Budget(new BudgetOptions { RequestsPerMinute = 1, WindowMargin = TimeSpan.Zero, MaxInlineWait = TimeSpan.FromSeconds(5) });
+        var first = Assert.IsType<BudgetGranted>(await budget.AcquireAsync("job-a", CancellationToken.None));
+        var reserved = Assert.IsType<BudgetDeferred>(await budget.AcquireAsync("job-b", CancellationToken.None));
+        await budget.ConfirmStartAsync(first, "job-a", Start.AddMilliseconds(700), CancellationToken.None);
+        _time.SetUtcNow(reserved.Until - BudgetRules.ReservationLead);
+
+        // Act
+        var back = await budget.AcquireAsync("job-b", CancellationToken.None);
+
+        // Assert
+        Assert.True(reserved.Reserved);
+        Assert.Equal(new BudgetGranted(Start.AddMinutes(1).AddMilliseconds(700)), back);
+        Assert.Equal(2, (await budget.ReadAsync(CancellationToken.None)).DayUsed);
     }
 
     [Fact]

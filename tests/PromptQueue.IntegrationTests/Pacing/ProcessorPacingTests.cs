@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
 using PromptQueue.Contracts;
 using PromptQueue.Core.Budget;
@@ -121,6 +122,38 @@ public sealed class ProcessorPacingTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Run_CallWentOutLateAfterItsGrant_TheNextWindowsSlotIsCountedFromWhenItReallyWentOut()
+    {
+        // Arrange: one start a minute. The worker stalls for 600 ms between its grant and its call (a loaded machine,
+        // a slow storage write): the account counts the call from when it arrives, not from the slot it was given.
+        // The clock starts on a whole millisecond, as the budget's log keeps its starts.
+        var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds()));
+        await using var app = await TestApp.StartAsync(
+            azurite,
+            s =>
+            {
+                s["Budget:RequestsPerMinute"] = "1";
+                s["Budget:WindowMargin"] = "00:00:00";
+            },
+            configureServices: services => services
+                .AddSingleton<TimeProvider>(clock)
+                .Replace(ServiceDescriptor.Singleton<IBudgetStore>(sp => new StallAfterFirstWrite(sp.GetRequiredService<TableBudgetStore>(), clock, TimeSpan.FromMilliseconds(600)))));
+        var granted = clock.GetUtcNow();
+        await app.SubmitAsync("""{"prompt":"granted, then late"}""");
+        var first = await app.ProcessNextAsync();
+        await app.SubmitAsync("""{"prompt":"the next window's"}""");
+
+        // Act
+        var second = await app.ProcessNextAsync();
+
+        // Assert: the first call is counted from 600 ms after its slot, and the next slot is a whole window after that.
+        Assert.Equal((JobOutcome.Completed, JobOutcome.Deferred), (first.Outcome, second.Outcome));
+        var starts = (await app.Get<RequestBudget>().ReadAsync(CancellationToken.None)).Starts;
+        var late = granted.AddMilliseconds(600);
+        Assert.Equal([(late, false), (late.AddMinutes(1), true)], starts.Select(s => (s.At, s.Reserved)));
+    }
+
+    [Fact]
     public async Task Run_AccountRefused401_PausesEveryJobInsteadOfFailingThem()
     {
         // Arrange
@@ -213,5 +246,24 @@ public sealed class ProcessorPacingTests(AzuriteFixture azurite)
         // Assert
         Assert.All(results, r => Assert.Equal(JobOutcome.Completed, r.Outcome));
         Assert.Equal(0, (await app.Get<RequestBudget>().ReadAsync(CancellationToken.None)).DayUsed);
+    }
+
+    /// <summary>Moves the clock on once, just after the first budget write succeeds: the worker stalls after its grant.</summary>
+    private sealed class StallAfterFirstWrite(IBudgetStore inner, FakeTimeProvider clock, TimeSpan stall) : IBudgetStore
+    {
+        private int _stalled;
+
+        public Task<(BudgetState State, string? Version)> ReadAsync(CancellationToken cancellationToken) => inner.ReadAsync(cancellationToken);
+
+        public async Task<bool> TryWriteAsync(BudgetState state, string? version, CancellationToken cancellationToken)
+        {
+            var written = await inner.TryWriteAsync(state, version, cancellationToken);
+            if (written && Interlocked.Exchange(ref _stalled, 1) == 0)
+            {
+                clock.Advance(stall);
+            }
+
+            return written;
+        }
     }
 }
