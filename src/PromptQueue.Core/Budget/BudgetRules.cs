@@ -39,8 +39,7 @@ public static class BudgetRules
 
     /// <summary>A job's name in the start log: a short fingerprint of its id, enough to find its reservation.</summary>
     /// <remarks>Two jobs that share one (1 in 4 billion) would only swap reservations, never make an extra call.</remarks>
-    public static string HolderOf(string jobId) =>
-        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(jobId)))[..8];
+    public static string HolderOf(string jobId) => Fingerprint(jobId, 8);
 
     /// <summary>
     /// The earliest moment from <paramref name="from"/> at which one more request may start without any window of the
@@ -388,8 +387,11 @@ public static class BudgetRules
     }
 
     /// <summary>A short, one-way fingerprint of an API key: enough to tell keys apart, never enough to recover one.</summary>
-    public static string? KeyFingerprint(string? apiKey) =>
-        string.IsNullOrEmpty(apiKey) ? null : Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(apiKey)))[..12];
+    public static string? KeyFingerprint(string? apiKey) => string.IsNullOrEmpty(apiKey) ? null : Fingerprint(apiKey, 12);
+
+    /// <summary>The first <paramref name="length"/> hex digits of the text's SHA-256.</summary>
+    private static string Fingerprint(string text, int length) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..length];
 
     /// <summary>The moment rounded up to a whole millisecond, as the start log stores it.</summary>
     private static DateTimeOffset CeilingToMillisecond(DateTimeOffset instant)

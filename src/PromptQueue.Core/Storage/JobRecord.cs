@@ -48,6 +48,13 @@ public sealed class JobRecord : ITableEntity
     /// <summary>The batch that released the job, if any.</summary>
     public string? BatchId { get; set; }
 
+    /// <summary>The priority the job or its batch asked for; null takes the default, see <see cref="Lane"/>.</summary>
+    public JobPriority? Priority { get; set; }
+
+    /// <summary>The budget lane the job's calls take: its own priority, or bulk for a batch item and interactive otherwise.</summary>
+    [IgnoreDataMember]
+    public JobPriority Lane => Priority ?? (BatchId is null ? JobPriority.Interactive : JobPriority.Bulk);
+
     /// <summary>The job's item position in its batch, from 0.</summary>
     public int? BatchItemIndex { get; set; }
 
