@@ -44,6 +44,13 @@ public static class ManageCommands
         var budget = answer.Deserialize<BudgetView>(ContractJson.Options)!;
         await output.WriteLineAsync($"Today ({budget.Day} UTC): {budget.RequestsUsedToday} of {budget.RequestsPerDay} requests used, {budget.RequestsRemainingToday} left; resets at {Time(budget.DayResetsAt)}.");
         await output.WriteLineAsync($"This minute: {budget.RequestsStartedLastMinute} started in the last minute, {budget.RequestsRemainingThisMinute} of {budget.RequestsPerMinute} could start now, {budget.RequestsReserved} reserved by waiting jobs; next free slot at {Time(budget.NextSlotAt)}.");
+        if (budget.Lanes is { } lanes)
+        {
+            await output.WriteLineAsync(
+                $"Lanes{(budget.InteractiveWaiting ? " (an interactive job waits)" : "")}: interactive {lanes.Interactive.StartedLastMinute} started, {lanes.Interactive.Reserved} reserved; " +
+                $"bulk {lanes.Bulk.StartedLastMinute} started, {lanes.Bulk.Reserved} reserved, up to {lanes.Bulk.RequestsPerMinute} a minute and {lanes.Bulk.RequestsPerDay} today.");
+        }
+
         foreach (var hold in BudgetHolds.Describe(budget))
         {
             await output.WriteLineAsync(hold);

@@ -44,7 +44,26 @@ public sealed record BudgetView
 
     /// <summary>When today's count starts again from zero: the next UTC midnight.</summary>
     public required DateTimeOffset DayResetsAt { get; init; }
+
+    /// <summary>
+    /// True while an interactive job waits for a slot: bulk jobs then leave interactive ones a share of each window and
+    /// the day's last requests (see <see cref="Lanes"/>).
+    /// </summary>
+    public bool InteractiveWaiting { get; init; }
+
+    /// <summary>What each lane gets now and has in hand.</summary>
+    public BudgetLanes? Lanes { get; init; }
 }
+
+/// <summary>The budget's two lanes: interactive jobs (direct submissions, by default) and bulk ones (batch items).</summary>
+public sealed record BudgetLanes(BudgetLaneView Interactive, BudgetLaneView Bulk);
+
+/// <summary>One lane of the budget.</summary>
+/// <param name="RequestsPerMinute">The most requests of any lane a job of this lane may start beside in one window, now.</param>
+/// <param name="RequestsPerDay">The most requests of the day a job of this lane may take, now.</param>
+/// <param name="StartedLastMinute">This lane's requests started in the last window.</param>
+/// <param name="Reserved">This lane's slots reserved ahead by deferred jobs.</param>
+public sealed record BudgetLaneView(int RequestsPerMinute, int RequestsPerDay, int StartedLastMinute, int Reserved);
 
 /// <summary>The answer of <c>GET /api/health</c>: 200 when storage answers, 503 when it does not.</summary>
 /// <param name="Status"><c>Healthy</c> or <c>Unhealthy</c>.</param>

@@ -65,6 +65,18 @@ public sealed class BudgetOptions
     [Range(typeof(TimeSpan), "00:00:00", "06:00:00")]
     public TimeSpan DeferralSpread { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// The share of each window that bulk jobs (batch items, by default) leave to interactive ones while any
+    /// interactive job waits for a slot: 0.2 of 20 a minute keeps 4 for them. Interactive jobs also take the next
+    /// reserved bulk slot before its job, so each starts within about a window however long the bulk backlog.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double InteractiveShare { get; set; } = 0.2;
+
+    /// <summary>How many of the day's last requests bulk jobs leave to interactive ones while any interactive job waits.</summary>
+    [Range(0, 10_000_000)]
+    public int InteractiveDailyReserve { get; set; } = 5;
+
     /// <summary>The budget meters only models whose id ends in ":free" unless this is set: paid models are not on the free tier.</summary>
     public bool MeterPaidModels { get; set; }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using PromptQueue.Contracts;
 using PromptQueue.Core.OpenRouter;
 
 namespace PromptQueue.Core.Budget;
@@ -128,7 +129,12 @@ public static class BudgetRules
     /// reserve nothing. <c>NewState</c> is what to write, null when nothing changed; the decision holds only if that
     /// write succeeds.
     /// </summary>
-    public static (BudgetDecision Decision, BudgetState? NewState) Decide(BudgetState current, DateTimeOffset now, BudgetOptions options, string? holder = null)
+    /// <param name="current">The budget as stored.</param>
+    /// <param name="now">The moment of the decision.</param>
+    /// <param name="options">The limits and margins.</param>
+    /// <param name="holder">The job asking, as <see cref="HolderOf"/>; null for a call of no job.</param>
+    /// <param name="lane">The job's lane: while an interactive job waits, a bulk one gets less (see <see cref="LaneLimits"/>), and an interactive one takes a bulk job's reserved slot.</param>
+    public static (BudgetDecision Decision, BudgetState? NewState) Decide(BudgetState current, DateTimeOffset now, BudgetOptions options, string? holder = null, JobPriority lane = JobPriority.Interactive)
     {
         ArgumentNullException.ThrowIfNull(current);
         ArgumentNullException.ThrowIfNull(options);
@@ -170,32 +176,82 @@ public static class BudgetRules
 
         // What tidying alone dropped needs no write: every reader tidies the same way.
         var changed = state == tidy ? null : state;
+        var bulk = lane == JobPriority.Bulk;
+        var (lanePerMinute, lanePerDay) = LaneLimits(state, now, options, lane);
         if (state.DayUsed >= perDay)
         {
-            return (new BudgetDeferred(NextUtcMidnight(now), BudgetWait.DailyLimit, $"all {perDay} requests of {state.Day} are spent"), changed);
+            return Waits(new BudgetDeferred(NextUtcMidnight(now), BudgetWait.DailyLimit, $"all {perDay} requests of {state.Day} are spent"), changed);
+        }
+
+        if (state.DayUsed >= lanePerDay)
+        {
+            // Not the paid fallback's case: the free requests left are kept for the interactive job that waits.
+            var until = Latest(now + options.Window, state.InteractiveWaitingUntil);
+            return (new BudgetDeferred(until, BudgetWait.Spacing, $"the day's last {perDay - lanePerDay} requests are kept for interactive jobs while one waits"), changed);
         }
 
         // Rounded up to what the log stores, so the start granted is the start kept, to the millisecond.
-        var slot = CeilingToMillisecond(EarliestStart(state.Starts, Latest(now, state.BlockedUntil), perMinute, options));
+        var slot = CeilingToMillisecond(EarliestStart(state.Starts, Latest(now, state.BlockedUntil), lanePerMinute, options));
         var reason = state.BlockedUntil >= slot ? BudgetWait.BlockedUntilReset : BudgetWait.Spacing;
         if (DayOf(slot) != state.Day)
         {
             // A slot past midnight belongs to tomorrow's count; take it tomorrow, so no day ever counts short.
-            return (new BudgetDeferred(slot, BudgetWait.Spacing, "next free slot is in the next UTC day"), changed);
+            return Waits(new BudgetDeferred(slot, BudgetWait.Spacing, "next free slot is in the next UTC day"), changed);
+        }
+
+        var log = state.Starts;
+        if (!bulk && log.FirstOrDefault(s => s.Reserved && s.Bulk && s.At > now + ReservationLead && s.At < slot) is { Reserved: true } bumped)
+        {
+            // An interactive job goes before the bulk job that reserved an earlier slot, whose message is not due yet:
+            // that job takes this one's slot instead, and learns so when it comes back. The log holds the same starts.
+            log = log.Without(s => s == bumped).With(bumped with { At = slot });
+            slot = bumped.At;
         }
 
         if (slot - now <= options.MaxInlineWait)
         {
-            return (new BudgetGranted(slot), state with { Starts = state.Starts.With(new BudgetStart(slot, holder)), DayUsed = state.DayUsed + 1 });
+            return (new BudgetGranted(slot), state with { Starts = log.With(new BudgetStart(slot, holder, Bulk: bulk)), DayUsed = state.DayUsed + 1 });
         }
 
         if (holder is not null && slot - now <= options.ReservationHorizon)
         {
-            var reserved = state with { Starts = state.Starts.With(new BudgetStart(slot, holder, Reserved: true)), DayUsed = state.DayUsed + 1 };
-            return (new BudgetDeferred(slot, reason, Reserved(slot, perMinute), Reserved: true), reserved);
+            var reserved = state with { Starts = log.With(new BudgetStart(slot, holder, Reserved: true, Bulk: bulk)), DayUsed = state.DayUsed + 1 };
+            return Waits(new BudgetDeferred(slot, reason, Reserved(slot, perMinute), Reserved: true), reserved);
         }
 
-        return (new BudgetDeferred(slot, reason, $"next free slot at {slot:HH:mm:ss} UTC ({perMinute}/min)"), changed);
+        return Waits(new BudgetDeferred(slot, reason, $"next free slot at {slot:HH:mm:ss} UTC ({lanePerMinute}/min)"), changed);
+
+        // An interactive job that must wait says until when, so bulk jobs leave it room meanwhile.
+        (BudgetDecision, BudgetState?) Waits(BudgetDeferred deferred, BudgetState? written) =>
+            bulk || holder is null || (written ?? state).InteractiveWaitingUntil >= deferred.Until
+                ? (deferred, written)
+                : (deferred, (written ?? state) with { InteractiveWaitingUntil = deferred.Until });
+    }
+
+    /// <summary>
+    /// The per-window and daily limits for a job of <paramref name="lane"/>: the limits in force, less what bulk
+    /// jobs leave to interactive ones while one waits (<see cref="BudgetOptions.InteractiveShare"/>, at least one
+    /// request a window left to bulk, and <see cref="BudgetOptions.InteractiveDailyReserve"/>).
+    /// </summary>
+    public static (int PerMinute, int PerDay) LaneLimits(BudgetState state, DateTimeOffset now, BudgetOptions options, JobPriority lane)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(options);
+        var (perMinute, perDay) = Limits(state, options);
+        if (lane != JobPriority.Bulk || !InteractiveWaiting(state, now))
+        {
+            return (perMinute, perDay);
+        }
+
+        var kept = (int)Math.Ceiling(options.InteractiveShare * perMinute);
+        return (Math.Max(1, perMinute - kept), Math.Max(0, perDay - options.InteractiveDailyReserve));
+    }
+
+    /// <summary>Whether an interactive job waits for a slot: one was told to come back later than now, or holds a reservation.</summary>
+    public static bool InteractiveWaiting(BudgetState state, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return state.InteractiveWaitingUntil > now || state.Starts.Any(s => s.Reserved && !s.Bulk);
     }
 
     private static string Reserved(DateTimeOffset slot, int perMinute) => $"reserved the slot at {slot:HH:mm:ss.fff} UTC ({perMinute}/min)";
@@ -278,9 +334,8 @@ public static class BudgetRules
     public static BudgetState MoveStart(BudgetState current, DateTimeOffset slotAt, string? holder, DateTimeOffset startedAt)
     {
         ArgumentNullException.ThrowIfNull(current);
-        var granted = new BudgetStart(slotAt, holder);
         var at = CeilingToMillisecond(startedAt);
-        return at > slotAt && current.Starts.Contains(granted)
+        return at > slotAt && GrantedStart(current.Starts, slotAt, holder) is { } granted
             ? current with { Starts = current.Starts.Without(s => s == granted).With(granted with { At = at }) }
             : current;
     }
@@ -291,7 +346,7 @@ public static class BudgetRules
     /// went out (see <see cref="MoveStart"/>) may leave the slot too early, when the job asks again with its slot
     /// given back. The decision is null when the call may start at its slot.
     /// </summary>
-    public static (BudgetDecision? Decision, BudgetState? NewState) Recheck(BudgetState current, BudgetGranted granted, string? holder, DateTimeOffset now, BudgetOptions options)
+    public static (BudgetDecision? Decision, BudgetState? NewState) Recheck(BudgetState current, BudgetGranted granted, string? holder, DateTimeOffset now, BudgetOptions options, JobPriority lane = JobPriority.Interactive)
     {
         ArgumentNullException.ThrowIfNull(current);
         ArgumentNullException.ThrowIfNull(granted);
@@ -302,16 +357,19 @@ public static class BudgetRules
         }
 
         var state = RollOver(current, now);
-        var own = new BudgetStart(granted.SlotAt, holder);
-        if (!state.Starts.Contains(own) || StillAllowed(state.Starts, own, Limits(state, options).PerMinute, options) == own.At)
+        if (GrantedStart(state.Starts, granted.SlotAt, holder) is not { } own || StillAllowed(state.Starts, own, Limits(state, options).PerMinute, options) == own.At)
         {
             return (null, null);
         }
 
         var returned = ReturnSlot(state, granted.SlotAt, holder, now);
-        var (decision, decided) = Decide(returned, now, options, holder);
+        var (decision, decided) = Decide(returned, now, options, holder, lane);
         return (decision, decided ?? returned);
     }
+
+    /// <summary>The start granted at <paramref name="slotAt"/> to <paramref name="holder"/>, if the log still holds it.</summary>
+    private static BudgetStart? GrantedStart(StartLog starts, DateTimeOffset slotAt, string? holder) =>
+        starts.Where(s => s.At == slotAt && s.Holder == holder && !s.Reserved).Select(s => (BudgetStart?)s).FirstOrDefault();
 
     /// <summary>
     /// The earliest moment from its own that the start <paramref name="own"/> may keep, given the rest of the log as

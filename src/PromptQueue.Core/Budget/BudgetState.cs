@@ -37,4 +37,11 @@ public sealed record BudgetState
     /// use that key, so fixing the key lifts it at once instead of when it runs out.
     /// </summary>
     public string? PausedKey { get; init; }
+
+    /// <summary>
+    /// An interactive job waits for a slot until then (the latest moment one was told to come back): meanwhile bulk
+    /// jobs leave interactive ones <see cref="BudgetOptions.InteractiveShare"/> of each window and
+    /// <see cref="BudgetOptions.InteractiveDailyReserve"/> of the day.
+    /// </summary>
+    public DateTimeOffset? InteractiveWaitingUntil { get; init; }
 }

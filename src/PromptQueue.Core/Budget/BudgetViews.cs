@@ -1,3 +1,4 @@
+using PromptQueue.Contracts;
 using PromptQueue.Contracts.Api;
 
 namespace PromptQueue.Core.Budget;
@@ -40,6 +41,19 @@ public static class BudgetViews
             BlockedUntil = state.BlockedUntil > now ? state.BlockedUntil : null,
             DayBlockedUntil = dayBlocked ? state.DayBlockedUntil : null,
             DayResetsAt = BudgetRules.NextUtcMidnight(now),
+            InteractiveWaiting = BudgetRules.InteractiveWaiting(state, now),
+            Lanes = new BudgetLanes(Lane(JobPriority.Interactive), Lane(JobPriority.Bulk)),
         };
+
+        BudgetLaneView Lane(JobPriority lane)
+        {
+            var (lanePerMinute, lanePerDay) = BudgetRules.LaneLimits(state, now, options, lane);
+            var bulk = lane == JobPriority.Bulk;
+            return new BudgetLaneView(
+                lanePerMinute,
+                lanePerDay,
+                state.Starts.Count(s => s.Bulk == bulk && !s.Reserved && s.At > now - window && s.At <= now),
+                state.Starts.Count(s => s.Bulk == bulk && s.Reserved));
+        }
     }
 }

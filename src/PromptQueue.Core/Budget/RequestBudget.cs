@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using PromptQueue.Contracts;
 using Microsoft.Extensions.Options;
 using PromptQueue.Core.OpenRouter;
 using PromptQueue.Core.Storage;
@@ -31,10 +32,17 @@ public sealed partial class RequestBudget(
     /// </summary>
     /// <param name="jobId">The job that will make the call; null for a call of no job, which never reserves a slot.</param>
     /// <param name="cancellationToken">Stops the reads and writes.</param>
-    public Task<BudgetDecision> AcquireAsync(string? jobId, CancellationToken cancellationToken)
+    public Task<BudgetDecision> AcquireAsync(string? jobId, CancellationToken cancellationToken) =>
+        AcquireAsync(jobId, JobPriority.Interactive, cancellationToken);
+
+    /// <inheritdoc cref="AcquireAsync(string?, CancellationToken)"/>
+    /// <param name="jobId">The job that will make the call; null for a call of no job, which never reserves a slot.</param>
+    /// <param name="lane">The job's lane: while an interactive job waits, bulk ones leave it room and their reserved slots.</param>
+    /// <param name="cancellationToken">Stops the reads and writes.</param>
+    public Task<BudgetDecision> AcquireAsync(string? jobId, JobPriority lane, CancellationToken cancellationToken)
     {
         var holder = jobId is null ? null : BudgetRules.HolderOf(jobId);
-        return DecideAsync((state, now) => BudgetRules.Decide(state, now, _options, holder), cancellationToken);
+        return DecideAsync((state, now) => BudgetRules.Decide(state, now, _options, holder, lane), cancellationToken);
     }
 
     /// <summary>
@@ -42,12 +50,12 @@ public sealed partial class RequestBudget(
     /// grant when the call may start; otherwise the decision it is given now, with the slot given back (a block
     /// learned meanwhile), or moved on (a start before it went out late).
     /// </summary>
-    public Task<BudgetDecision> RecheckAsync(BudgetGranted granted, string? jobId, CancellationToken cancellationToken)
+    public Task<BudgetDecision> RecheckAsync(BudgetGranted granted, string? jobId, JobPriority lane, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(granted);
         var holder = jobId is null ? null : BudgetRules.HolderOf(jobId);
         return DecideAsync(
-            (state, now) => BudgetRules.Recheck(state, granted, holder, now, _options) is ({ } changed, var written) ? (changed, written) : (granted, null),
+            (state, now) => BudgetRules.Recheck(state, granted, holder, now, _options, lane) is ({ } changed, var written) ? (changed, written) : (granted, null),
             cancellationToken);
     }
 

@@ -8,7 +8,8 @@ namespace PromptQueue.Core.Budget;
 /// <param name="At">When the request starts (or started), to the millisecond.</param>
 /// <param name="Holder">The job it belongs to, as <see cref="BudgetRules.HolderOf"/>; null for a call with no job.</param>
 /// <param name="Reserved">True while the slot waits for its job to come back; false once the call is under way.</param>
-public readonly record struct BudgetStart(DateTimeOffset At, string? Holder = null, bool Reserved = false);
+/// <param name="Bulk">True for a bulk job's start (see <see cref="PromptQueue.Contracts.JobPriority"/>): an interactive job may take its reserved slot.</param>
+public readonly record struct BudgetStart(DateTimeOffset At, string? Holder = null, bool Reserved = false, bool Bulk = false);
 
 /// <summary>
 /// The request starts that still count against the per-minute limit, oldest first: those of the last window, and
@@ -47,7 +48,7 @@ public sealed class StartLog : IReadOnlyList<BudgetStart>, IEquatable<StartLog>
 
     /// <summary>
     /// The stored form: starts separated by ',', each the milliseconds since the previous start (the first since the
-    /// Unix epoch), then ':' and the holder, then ":r" while reserved. Deltas keep a burst of twenty to a few bytes each.
+    /// Unix epoch), then ':' and the holder, then ':' and the flags: 'r' while reserved, 'b' for a bulk job's. Deltas keep a burst of twenty to a few bytes each.
     /// </summary>
     public string Serialize()
     {
@@ -63,14 +64,14 @@ public sealed class StartLog : IReadOnlyList<BudgetStart>, IEquatable<StartLog>
 
             text.Append((at - previous).ToString(CultureInfo.InvariantCulture));
             previous = at;
-            if (start.Holder is not null || start.Reserved)
+            if (start.Holder is not null || start.Reserved || start.Bulk)
             {
                 text.Append(':').Append(start.Holder);
             }
 
-            if (start.Reserved)
+            if (start.Reserved || start.Bulk)
             {
-                text.Append(":r");
+                text.Append(':').Append(start.Reserved ? "r" : "").Append(start.Bulk ? "b" : "");
             }
         }
 
@@ -97,7 +98,8 @@ public sealed class StartLog : IReadOnlyList<BudgetStart>, IEquatable<StartLog>
 
             previous += delta;
             var holder = parts.Length > 1 && parts[1].Length > 0 ? parts[1] : null;
-            starts.Add(new BudgetStart(DateTimeOffset.FromUnixTimeMilliseconds(previous), holder, parts.Length > 2 && parts[2] == "r"));
+            var flags = parts.Length > 2 ? parts[2] : "";
+            starts.Add(new BudgetStart(DateTimeOffset.FromUnixTimeMilliseconds(previous), holder, flags.Contains('r', StringComparison.Ordinal), flags.Contains('b', StringComparison.Ordinal)));
         }
 
         return Of(starts);

@@ -58,6 +58,7 @@ public sealed class TableBudgetStore : IBudgetStore
             PausedUntil = entity.GetDateTimeOffset(nameof(BudgetState.PausedUntil)),
             PauseReason = entity.GetString(nameof(BudgetState.PauseReason)),
             PausedKey = entity.GetString(nameof(BudgetState.PausedKey)),
+            InteractiveWaitingUntil = entity.GetDateTimeOffset(nameof(BudgetState.InteractiveWaitingUntil)),
         };
         return (state, entity.ETag.ToString());
     }
@@ -76,6 +77,7 @@ public sealed class TableBudgetStore : IBudgetStore
             [nameof(BudgetState.PausedUntil)] = state.PausedUntil,
             [nameof(BudgetState.PauseReason)] = state.PauseReason,
             [nameof(BudgetState.PausedKey)] = state.PausedKey,
+            [nameof(BudgetState.InteractiveWaitingUntil)] = state.InteractiveWaitingUntil,
         };
 
         WriteStarts(entity, state.Starts.Serialize());

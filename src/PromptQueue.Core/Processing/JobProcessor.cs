@@ -361,14 +361,14 @@ public sealed partial class JobProcessor(
     private async Task<(ChatOutcome? Chat, ChatRequest? Request, JobProcessingResult? Deferred)> CallModelAsync(JobRecord record, ClaimLease lease, ChatRequest request, CancellationToken cancellationToken)
     {
         // Any free model in the chain may serve the call and spend a free request, so any one of them meters it.
-        var slot = request.AllModels.Any(budget.Meters) ? await budget.AcquireAsync(record.JobId, cancellationToken) : null;
+        var slot = request.AllModels.Any(budget.Meters) ? await budget.AcquireAsync(record.JobId, record.Lane, cancellationToken) : null;
         while (slot is BudgetGranted waiting && waiting.SlotAt > time.GetUtcNow())
         {
             await Task.Delay(waiting.SlotAt - time.GetUtcNow(), time, cancellationToken);
 
             // A 429 learned by another call while this one waited blocks it too: it would only be refused, and spend
             // one of the day's requests at the provider. A call before it that went out late may move its slot on.
-            slot = await budget.RecheckAsync(waiting, record.JobId, cancellationToken);
+            slot = await budget.RecheckAsync(waiting, record.JobId, record.Lane, cancellationToken);
             if (slot == waiting)
             {
                 break;

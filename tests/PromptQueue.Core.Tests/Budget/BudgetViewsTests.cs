@@ -36,6 +36,32 @@ public sealed class BudgetViewsTests
     }
 
     [Fact]
+    public void From_BulkStartsAndAnInteractiveJobWaiting_ShowsEachLaneAndWhatBulkMayTakeNow()
+    {
+        // Arrange: three bulk starts and one interactive in the last minute; one bulk and one interactive job reserved.
+        var options = new BudgetOptions { RequestsPerMinute = 20, RequestsPerDay = 50, InteractiveShare = 0.25, InteractiveDailyReserve = 5 };
+        var state = new BudgetState
+        {
+            Day = "2026-03-14",
+            DayUsed = 6,
+            Starts = StartLog.Of([
+                .. Enumerable.Range(0, 3).Select(i => new BudgetStart(Now.AddSeconds(-10 - i), $"bulk{i}", Bulk: true)),
+                new BudgetStart(Now.AddSeconds(-5), "direct"),
+                new BudgetStart(Now.AddSeconds(30), "bulk3", Reserved: true, Bulk: true),
+                new BudgetStart(Now.AddSeconds(31), "waiting", Reserved: true),
+            ]),
+        };
+
+        // Act
+        var view = BudgetViews.From(state, Now, options);
+
+        // Assert: while the interactive job waits, bulk gets 15 of 20 a window and 45 of 50 a day.
+        Assert.True(view.InteractiveWaiting);
+        Assert.Equal(new PromptQueue.Contracts.Api.BudgetLaneView(20, 50, 1, 1), view.Lanes!.Interactive);
+        Assert.Equal(new PromptQueue.Contracts.Api.BudgetLaneView(15, 45, 3, 1), view.Lanes.Bulk);
+    }
+
+    [Fact]
     public void From_WindowFull_ShowsNoneLeftAndTheSlotTheWindowFreesNext()
     {
         // Arrange: twenty starts, the first 10 s ago.

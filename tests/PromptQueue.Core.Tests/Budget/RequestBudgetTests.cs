@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using PromptQueue.Contracts;
 using PromptQueue.Core.Budget;
 using PromptQueue.Core.OpenRouter;
 
@@ -278,7 +279,7 @@ public sealed class RequestBudgetTests
         var granted = Assert.IsType<BudgetGranted>(await budget.AcquireAsync(null, CancellationToken.None));
 
         // Act
-        var rechecked = await budget.RecheckAsync(granted, null, CancellationToken.None);
+        var rechecked = await budget.RecheckAsync(granted, null, JobPriority.Interactive, CancellationToken.None);
 
         // Assert
         Assert.Equal(granted, rechecked);
@@ -294,7 +295,7 @@ public sealed class RequestBudgetTests
         await budget.PauseAsync(Start.AddMinutes(5), "the key was refused", keyAtFault: false, CancellationToken.None);
 
         // Act
-        var held = Assert.IsType<BudgetDeferred>(await budget.RecheckAsync(granted, null, CancellationToken.None));
+        var held = Assert.IsType<BudgetDeferred>(await budget.RecheckAsync(granted, null, JobPriority.Interactive, CancellationToken.None));
 
         // Assert
         Assert.Equal((Start.AddMinutes(5), BudgetWait.Paused), (held.Until, held.Reason));
@@ -344,7 +345,7 @@ public sealed class RequestBudgetTests
         _time.SetUtcNow(second.SlotAt);
 
         // Act
-        var rechecked = await budget.RecheckAsync(second, "job-b", CancellationToken.None);
+        var rechecked = await budget.RecheckAsync(second, "job-b", JobPriority.Interactive, CancellationToken.None);
 
         // Assert: job-b's start moves by as much, and the day still counts two.
         Assert.Equal(Start.AddMinutes(1), second.SlotAt);
@@ -371,6 +372,102 @@ public sealed class RequestBudgetTests
         Assert.True(reserved.Reserved);
         Assert.Equal(new BudgetGranted(Start.AddMinutes(1).AddMilliseconds(700)), back);
         Assert.Equal(2, (await budget.ReadAsync(CancellationToken.None)).DayUsed);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_InteractiveJobWhileBulkJobsReservedTheNextSlots_TakesTheEarliestAndThatBulkJobTheNextFree()
+    {
+        // Arrange: one start a window; a bulk job started now and two more reserved the next two windows.
+        var budget = Budget(new BudgetOptions { RequestsPerMinute = 1, WindowMargin = TimeSpan.Zero, MaxInlineWait = TimeSpan.FromSeconds(5) });
+        Assert.IsType<BudgetGranted>(await budget.AcquireAsync("bulk-a", JobPriority.Bulk, CancellationToken.None));
+        var bumped = Assert.IsType<BudgetDeferred>(await budget.AcquireAsync("bulk-b", JobPriority.Bulk, CancellationToken.None));
+        Assert.IsType<BudgetDeferred>(await budget.AcquireAsync("bulk-c", JobPriority.Bulk, CancellationToken.None));
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        // Act
+        var interactive = Assert.IsType<BudgetDeferred>(await budget.AcquireAsync("job-x", JobPriority.Interactive, CancellationToken.None));
+        _time.SetUtcNow(bumped.Until - BudgetRules.ReservationLead);
+        var bulkBack = Assert.IsType<BudgetDeferred>(await budget.AcquireAsync("bulk-b", JobPriority.Bulk, CancellationToken.None));
+
+        // Assert: the interactive job has the next window's slot; bulk-b, back for it, is sent on to the one after bulk-c's.
+        Assert.Equal((Start.AddMinutes(1), true), (bumped.Until, bumped.Reserved));
+        Assert.Equal((Start.AddMinutes(1), true), (interactive.Until, interactive.Reserved));
+        Assert.Equal((Start.AddMinutes(3), true), (bulkBack.Until, bulkBack.Reserved));
+        var state = await budget.ReadAsync(CancellationToken.None);
+        Assert.Equal(4, state.DayUsed);
+        Assert.Equal([Start, Start.AddMinutes(1), Start.AddMinutes(2), Start.AddMinutes(3)], state.Starts.Select(s => s.At));
+    }
+
+    [Fact]
+    public async Task AcquireAsync_BulkJobsWhileAnInteractiveJobWaits_LeaveItTheShareOfTheWindow()
+    {
+        // Arrange: five a window, a fifth kept for interactive jobs; bulk jobs filled this window, and an interactive
+        // job reserved the first slot of the next.
+        var budget = Budget(new BudgetOptions { RequestsPerMinute = 5, WindowMargin = TimeSpan.Zero, MaxInlineWait = TimeSpan.FromSeconds(5), InteractiveShare = 0.2 });
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.IsType<BudgetGranted>(await budget.AcquireAsync($"bulk-{i}", JobPriority.Bulk, CancellationToken.None));
+        }
+
+        var interactive = Assert.IsType<BudgetDeferred>(await budget.AcquireAsync("job-x", JobPriority.Interactive, CancellationToken.None));
+
+        // Act: more bulk jobs ask, then a second interactive job.
+        var bulk = new List<BudgetDeferred>();
+        for (var i = 5; i < 9; i++)
+        {
+            bulk.Add(Assert.IsType<BudgetDeferred>(await budget.AcquireAsync($"bulk-{i}", JobPriority.Bulk, CancellationToken.None)));
+        }
+
+        var second = Assert.IsType<BudgetDeferred>(await budget.AcquireAsync("job-y", JobPriority.Interactive, CancellationToken.None));
+
+        // Assert: the next window holds the interactive job and three bulk ones, leaving one slot, which the second
+        // interactive job takes; the fourth bulk job goes to the window after.
+        Assert.Equal(Start.AddMinutes(1), interactive.Until);
+        Assert.Equal([Start.AddMinutes(1), Start.AddMinutes(1), Start.AddMinutes(1), Start.AddMinutes(2)], bulk.Select(d => d.Until));
+        Assert.Equal((Start.AddMinutes(1), true), (second.Until, second.Reserved));
+    }
+
+    [Fact]
+    public async Task AcquireAsync_BulkJobsAlone_UseTheWholeWindowAndDay()
+    {
+        // Arrange
+        var budget = Budget(new BudgetOptions { RequestsPerMinute = 5, RequestsPerDay = 5, WindowMargin = TimeSpan.Zero, InteractiveShare = 0.5, InteractiveDailyReserve = 3 });
+
+        // Act
+        var decisions = new List<BudgetDecision>();
+        for (var i = 0; i < 6; i++)
+        {
+            decisions.Add(await budget.AcquireAsync($"bulk-{i}", JobPriority.Bulk, CancellationToken.None));
+        }
+
+        // Assert: with no interactive job waiting, nothing is kept back.
+        Assert.All(decisions.Take(5), d => Assert.Equal(Start, Assert.IsType<BudgetGranted>(d).SlotAt));
+        Assert.Equal(BudgetWait.DailyLimit, Assert.IsType<BudgetDeferred>(decisions[5]).Reason);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_BulkJobWhileAnInteractiveJobWaits_LeavesItTheDaysLastRequests()
+    {
+        // Arrange: ten a day, three kept for interactive jobs; bulk jobs filled the window, and an interactive job waits.
+        var budget = Budget(new BudgetOptions { RequestsPerMinute = 5, RequestsPerDay = 10, WindowMargin = TimeSpan.Zero, MaxInlineWait = TimeSpan.FromSeconds(5), InteractiveDailyReserve = 3 });
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.IsType<BudgetGranted>(await budget.AcquireAsync($"bulk-{i}", JobPriority.Bulk, CancellationToken.None));
+        }
+
+        Assert.IsType<BudgetDeferred>(await budget.AcquireAsync("job-x", JobPriority.Interactive, CancellationToken.None));
+
+        // Act
+        var bulkReserved = Assert.IsType<BudgetDeferred>(await budget.AcquireAsync("bulk-5", JobPriority.Bulk, CancellationToken.None));
+        var bulkKeptBack = Assert.IsType<BudgetDeferred>(await budget.AcquireAsync("bulk-6", JobPriority.Bulk, CancellationToken.None));
+        var interactive = Assert.IsType<BudgetDeferred>(await budget.AcquireAsync("job-y", JobPriority.Interactive, CancellationToken.None));
+
+        // Assert: the bulk job that would have taken the day's eighth request waits; the interactive one reserves it.
+        Assert.True(bulkReserved.Reserved);
+        Assert.Equal((BudgetWait.Spacing, false), (bulkKeptBack.Reason, bulkKeptBack.Reserved));
+        Assert.Contains("last 3 requests are kept for interactive jobs", bulkKeptBack.Detail, StringComparison.Ordinal);
+        Assert.True(interactive.Reserved);
+        Assert.Equal(8, (await budget.ReadAsync(CancellationToken.None)).DayUsed);
     }
 
     [Fact]

@@ -9,12 +9,13 @@ public sealed class StartLogTests
     [Fact]
     public void Serialize_ThenParse_GivesBackEveryStartInOrder()
     {
-        // Arrange: a burst at one instant, a call of no job, and a reservation.
+        // Arrange: a burst at one instant, a call of no job, a bulk job's start, and reservations of both lanes.
         var log = StartLog.Of([
             new BudgetStart(Now.AddSeconds(61.5), "ab12cd34", Reserved: true),
             new BudgetStart(Now, "00ff00ff"),
-            new BudgetStart(Now, "11ee11ee"),
+            new BudgetStart(Now, "11ee11ee", Bulk: true),
             new BudgetStart(Now.AddMilliseconds(1)),
+            new BudgetStart(Now.AddSeconds(62), "22dd22dd", Reserved: true, Bulk: true),
         ]);
 
         // Act
@@ -22,9 +23,9 @@ public sealed class StartLogTests
         var parsed = StartLog.Parse(text);
 
         // Assert: deltas keep a burst short, and the value compares equal.
-        Assert.Equal($"{Now.ToUnixTimeMilliseconds()}:00ff00ff,0:11ee11ee,1,61499:ab12cd34:r", text);
+        Assert.Equal($"{Now.ToUnixTimeMilliseconds()}:00ff00ff,0:11ee11ee:b,1,61499:ab12cd34:r,500:22dd22dd:rb", text);
         Assert.Equal(log, parsed);
-        Assert.Equal(Now.AddSeconds(61.5), parsed[^1].At);
+        Assert.Equal((Now.AddSeconds(62), true, true), (parsed[^1].At, parsed[^1].Reserved, parsed[^1].Bulk));
     }
 
     [Fact]

@@ -2,11 +2,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
 using PromptQueue.Contracts;
+using PromptQueue.Core.Batches;
 using PromptQueue.Core.Budget;
 using PromptQueue.Core.OpenRouter;
 using PromptQueue.Core.Processing;
 using PromptQueue.Core.Submission;
 using PromptQueue.Functions;
+using PromptQueue.IntegrationTests.Batches;
 using PromptQueue.IntegrationTests.Infrastructure;
 
 namespace PromptQueue.IntegrationTests.Pacing;
@@ -151,6 +153,25 @@ public sealed class ProcessorPacingTests(AzuriteFixture azurite)
         var starts = (await app.Get<RequestBudget>().ReadAsync(CancellationToken.None)).Starts;
         var late = granted.AddMilliseconds(600);
         Assert.Equal([(late, false), (late.AddMinutes(1), true)], starts.Select(s => (s.At, s.Reserved)));
+    }
+
+    [Fact]
+    public async Task Run_BatchItemAndDirectJob_TakeTheBulkAndTheInteractiveLane()
+    {
+        // Arrange: one batch item released to the queue, and one job submitted on its own.
+        await using var app = await TestApp.StartAsync(azurite);
+        await app.SubmitBatchAsync(BatchTestKit.Jsonl(1));
+        await app.Get<BatchDispatcher>().DispatchAsync(CancellationToken.None);
+        var item = await app.ProcessNextAsync();
+        await app.SubmitAsync("""{"prompt":"on its own"}""");
+
+        // Act
+        var direct = await app.ProcessNextAsync();
+
+        // Assert: the batch item's start is the bulk lane's, the direct job's the interactive lane's.
+        Assert.Equal((JobOutcome.Completed, JobOutcome.Completed), (item.Outcome, direct.Outcome));
+        var starts = (await app.Get<RequestBudget>().ReadAsync(CancellationToken.None)).Starts;
+        Assert.Equal([(BudgetRules.HolderOf(item.JobId), true), (BudgetRules.HolderOf(direct.JobId), false)], starts.Select(s => (s.Holder, s.Bulk)));
     }
 
     [Fact]
