@@ -153,11 +153,14 @@ public static class BudgetRules
 
         if (holder is not null && state.Starts.FirstOrDefault(s => s.Reserved && s.Holder == holder) is { Reserved: true } reservation)
         {
-            // The job's own slot: it starts then without competing again, unless a 429 learned since blocks it or the
-            // job came back after its slot (starting late could crowd the next window), when the slot is given up. A
-            // start before it that went out late (see MoveStart) moves the slot on as far as the rule then needs.
+            // The job's own slot: it starts then without competing again, unless a 429 learned since blocks it, when
+            // the slot is given up. A start before it that went out late (see MoveStart) moves the slot on as far as
+            // the rule then needs. A job back after its slot (its worker was busy) starts as soon as the starts made
+            // so far allow: the slots granted or reserved after it check the rule again before they start, and move on.
             var ownWait = options.MaxInlineWait > 2 * ReservationLead ? options.MaxInlineWait : 2 * ReservationLead;
-            var at = StillAllowed(state.Starts, reservation, perMinute, options);
+            var at = reservation.At >= now
+                ? StillAllowed(state.Starts, reservation, perMinute, options)
+                : CeilingToMillisecond(EarliestStart(state.Starts.Where(s => s.At <= now).Without(s => s == reservation), now, perMinute, options));
             var blocked = state.BlockedUntil > at;
             if (!blocked && at >= now && at - now <= ownWait)
             {

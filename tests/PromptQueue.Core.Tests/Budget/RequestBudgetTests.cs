@@ -178,22 +178,26 @@ public sealed class RequestBudgetTests
     }
 
     [Fact]
-    public async Task AcquireAsync_JobBackLateForItsReservation_TakesTheNextSlotTheWindowAllows()
+    public async Task AcquireAsync_JobBackLateForItsReservation_StartsNowAndTheSlotAWindowAfterMovesOn()
     {
-        // Arrange: job-c's slot is at 60 s; it comes back at 62 s. Starting late in its old place could crowd the window
-        // after it, so it asks again, and its old count moves with it.
+        // Arrange: job-c's slot is at 60 s and job-d's at 120 s; job-c comes back at 62 s (its worker was busy).
         var budget = Budget(new BudgetOptions { RequestsPerMinute = 1, WindowMargin = TimeSpan.Zero });
         await budget.AcquireAsync("job-a", CancellationToken.None);
         var reserved = Assert.IsType<BudgetDeferred>(await budget.AcquireAsync("job-c", CancellationToken.None));
+        var after = Assert.IsType<BudgetDeferred>(await budget.AcquireAsync("job-d", CancellationToken.None));
         _time.SetUtcNow(reserved.Until.AddSeconds(2));
 
         // Act
         var back = await budget.AcquireAsync("job-c", CancellationToken.None);
+        _time.SetUtcNow(after.Until - BudgetRules.ReservationLead);
+        var next = await budget.AcquireAsync("job-d", CancellationToken.None);
 
-        // Assert
-        Assert.Equal(_time.GetUtcNow(), Assert.IsType<BudgetGranted>(back).SlotAt);
+        // Assert: job-c starts at once rather than after job-d; job-d starts a window after job-c, 2 s after its slot.
+        Assert.Equal(Start.AddSeconds(62), Assert.IsType<BudgetGranted>(back).SlotAt);
+        Assert.Equal(Start.AddSeconds(120), after.Until);
+        Assert.Equal(Start.AddSeconds(122), Assert.IsType<BudgetGranted>(next).SlotAt);
         var state = await budget.ReadAsync(CancellationToken.None);
-        Assert.Equal((2, 0), (state.DayUsed, state.Starts.Count(s => s.Reserved)));
+        Assert.Equal((3, 0), (state.DayUsed, state.Starts.Count(s => s.Reserved)));
     }
 
     [Fact]
